@@ -1,0 +1,55 @@
+// The snapshot file: raw outputs captured from a host, from which the model is parsed.
+
+export const SNAPSHOT_FORMAT = 'pbr-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+/** One captured source: a command's output or a file's content. */
+export interface CapturedSource {
+  /** argv of the command run, or undefined for a file read */
+  readonly argv?: readonly string[];
+  /** path of the file read */
+  readonly path?: string;
+  /** exit status of the command (0 for a file read) */
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Keys of `sources`. Each is optional: a snapshot says what it could not read.
+ * sysctls are stored as one "path=value" line each (path below /proc/sys) under "sysctl".
+ * rt_tables files are stored as "rtTables:<path>" in the order iproute2 reads them.
+ */
+export const SOURCE_KEYS = {
+  kernelRelease: 'uname',
+  link: 'ipLink',
+  addr: 'ipAddr',
+  rule4: 'ipRule4',
+  rule6: 'ipRule6',
+  route4: 'ipRoute4',
+  route6: 'ipRoute6',
+  nexthop: 'ipNexthop',
+  neigh: 'ipNeigh',
+  maddr: 'ipMaddr',
+  fibTrie: 'fibTrie',
+  sysctl: 'sysctl',
+  nft: 'nft',
+  iptables: 'iptablesSave',
+  ip6tables: 'ip6tablesSave',
+} as const;
+
+export const RT_TABLES_SOURCE_PREFIX = 'rtTables:';
+
+export interface SnapshotFile {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly version: number;
+  /** ISO 8601 */
+  readonly capturedAt: string;
+  readonly kernelRelease: string;
+  /** network namespace name, when captured with --netns */
+  readonly netns?: string;
+  readonly hostname?: string;
+  readonly sources: Readonly<Record<string, CapturedSource>>;
+  /** what could not be read, one sentence each */
+  readonly notes: readonly string[];
+}
