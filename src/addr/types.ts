@@ -18,3 +18,6 @@ export interface IpPrefix {
   readonly address: IpAddress;
   readonly length: number;
 }
+
+/** `strict`: canonical address forms only; `iproute2`: whatever `ip` itself accepts on its command line. */
+export type ParseMode = 'strict' | 'iproute2';

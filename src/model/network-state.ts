@@ -158,6 +158,20 @@ export interface Route {
   readonly pref?: string;
   /** position in the dump; among equal keys the kernel's list order */
   readonly order: number;
+  /** route metrics (RTA_METRICS: mtu, advmss, …) in the order iproute2 prints them */
+  readonly metrics?: readonly RouteMetric[];
+  /** realms (RTA_FLOW): (from realm << 16) | to realm */
+  readonly realms?: number;
+  /** seconds until the route expires (RA-learned IPv6 routes) */
+  readonly expires?: number;
+}
+
+/** One route metric under its iproute2 JSON key (mtu, advmss, rtt, congestion, ecn, …); rtt, rttvar, rto_min in ms. */
+export interface RouteMetric {
+  readonly name: string;
+  readonly value: number | string;
+  /** "lock" (the metric is not updated by path discovery) */
+  readonly lock: boolean;
 }
 
 export interface NexthopObject {

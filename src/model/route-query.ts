@@ -1,6 +1,6 @@
 // A route lookup as `ip route get` asks it, and the answer as the kernel gives it.
 import type { Family, IpAddress } from '../addr/types.ts';
-import type { RouteType } from './network-state.ts';
+import type { RouteMetric, RouteType } from './network-state.ts';
 
 export interface RouteQuery {
   readonly family: Family;
@@ -35,6 +35,7 @@ export const ERRNO_MESSAGES = {
   EOPNOTSUPP: 'Operation not supported',
   ESRCH: 'No such process',
   EAGAIN: 'Resource temporarily unavailable',
+  EMSGSIZE: 'Message too long',
 } as const;
 
 export type Errno = keyof typeof ERRNO_MESSAGES;
@@ -45,6 +46,8 @@ export interface ResolvedRoute {
   readonly dst: IpAddress;
   /** the requested source (`from`), echoed */
   readonly from?: IpAddress;
+  /** with fibmatch: the prefix length of a source-specific route's `from` (IPv6) */
+  readonly fromPrefixLength?: number;
   readonly gateway?: IpAddress;
   readonly dev: string;
   readonly table: number;
@@ -68,6 +71,12 @@ export interface ResolvedRoute {
   readonly nexthops?: readonly { readonly gateway?: IpAddress; readonly dev?: string; readonly weight: number; readonly flags: readonly string[] }[];
   readonly protocol?: string;
   readonly nhid?: number;
+  /** IPv6 router preference of the matched route ("low" | "medium" | "high"); printed as `pref` */
+  readonly pref?: string;
+  /** the matched route's metrics (mtu lock 1400, …), which a cached IPv4 route carries */
+  readonly metrics?: readonly RouteMetric[];
+  /** the matched route's realms (RTA_FLOW) */
+  readonly realms?: number;
 }
 
 /** One step of the reasoning, shown by --explain. */

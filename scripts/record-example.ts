@@ -1,0 +1,81 @@
+// Records examples/two-uplinks.snapshot.json from a real router built in throwaway namespaces.
+// Run as root: npx tsx scripts/record-example.ts
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { captureSnapshot } from '../src/host/capture-snapshot.ts';
+
+const router = `pbrx-router-${process.pid}`;
+const peers = `pbrx-peers-${process.pid}`;
+
+const ip = (...args: string[]): void => {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+};
+const inRouter = (...args: string[]): void => ip('-n', router, ...args);
+const sysctl = (key: string, value: string): void => {
+  execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', `${key}=${value}`], { stdio: 'inherit' });
+};
+
+function buildRouter(): void {
+  ip('netns', 'add', router);
+  ip('netns', 'add', peers);
+  inRouter('link', 'set', 'lo', 'up');
+  for (const [dev, peer] of [['lan0', 'client'], ['wan1', 'isp1'], ['wan2', 'isp2']] as const) {
+    inRouter('link', 'add', dev, 'type', 'veth', 'peer', 'name', peer, 'netns', peers);
+    ip('-n', peers, 'link', 'set', peer, 'up');
+  }
+  sysctl('net.ipv4.ip_forward', '1');
+  sysctl('net.ipv6.conf.all.forwarding', '1');
+  sysctl('net.ipv4.fib_multipath_hash_seed', '4242');
+  sysctl('net.ipv4.conf.all.rp_filter', '0');
+  const addresses: [string, string][] = [
+    ['lan0', '10.0.0.1/24'], ['wan1', '192.0.2.2/24'], ['wan2', '198.51.100.2/24'],
+    ['lan0', '2001:db8:a::1/64'], ['wan1', '2001:db8:1::2/64'], ['wan2', '2001:db8:2::2/64'],
+  ];
+  for (const [dev, addr] of addresses) {
+    inRouter('addr', 'add', addr, 'dev', dev, ...(addr.includes(':') ? ['nodad'] : []));
+  }
+  for (const dev of ['lan0', 'wan1', 'wan2']) inRouter('link', 'set', dev, 'up');
+  // strict reverse-path filtering on the second uplink: replies that come back there are martians
+  sysctl('net.ipv4.conf.wan2.rp_filter', '1');
+  sysctl('net.ipv4.conf.wan2.log_martians', '0');
+
+  inRouter('route', 'add', 'default', 'via', '192.0.2.1', 'dev', 'wan1');
+  inRouter('-6', 'route', 'add', 'default', 'via', '2001:db8:1::1', 'dev', 'wan1');
+  for (const [table, gw, gw6, dev] of [
+    ['101', '192.0.2.1', '2001:db8:1::1', 'wan1'],
+    ['102', '198.51.100.1', '2001:db8:2::1', 'wan2'],
+  ] as const) {
+    inRouter('route', 'add', 'default', 'via', gw, 'dev', dev, 'table', table);
+    inRouter('-6', 'route', 'add', 'default', 'via', gw6, 'dev', dev, 'table', table);
+    inRouter('route', 'add', '10.0.0.0/24', 'dev', 'lan0', 'src', '10.0.0.1', 'table', table);
+  }
+  // replies to connections that came in on an uplink leave by it
+  inRouter('rule', 'add', 'pref', '1000', 'from', '192.0.2.2', 'lookup', '101');
+  inRouter('rule', 'add', 'pref', '1001', 'from', '198.51.100.2', 'lookup', '102');
+  inRouter('-6', 'rule', 'add', 'pref', '1000', 'from', '2001:db8:1::2', 'lookup', '101');
+  inRouter('-6', 'rule', 'add', 'pref', '1001', 'from', '2001:db8:2::2', 'lookup', '102');
+  // ssh over the second uplink: by mark (set by netfilter) and by protocol/port
+  inRouter('rule', 'add', 'pref', '1100', 'fwmark', '0x2/0xff', 'lookup', '102');
+  inRouter('rule', 'add', 'pref', '1200', 'ipproto', 'tcp', 'dport', '22', 'lookup', '102');
+  inRouter('-6', 'rule', 'add', 'pref', '1200', 'ipproto', 'tcp', 'dport', '22', 'lookup', '102');
+}
+
+function cleanup(): void {
+  for (const ns of [router, peers]) {
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+try {
+  buildRouter();
+  const snapshot = await captureSnapshot({ netns: router });
+  const stable = { ...snapshot, netns: 'router' };
+  writeFileSync(new URL('../examples/two-uplinks.snapshot.json', import.meta.url), `${JSON.stringify(stable, null, 2)}\n`);
+  console.log('wrote examples/two-uplinks.snapshot.json');
+} finally {
+  cleanup();
+}

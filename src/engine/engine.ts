@@ -1,0 +1,37 @@
+// The routing engine: `ip route get` answers for a NetworkState, IPv4 and IPv6.
+import type { NetworkState } from '../model/network-state.ts';
+import type { RouteAnswer, RouteQuery } from '../model/route-query.ts';
+import { EngineContext } from './context.ts';
+import { ExplainSink } from './explain.ts';
+import { Fib4 } from './ipv4/fib4-lookup.ts';
+import { routeGet4 } from './ipv4/route-get4.ts';
+import { buildIpv6Context, type Ipv6Context } from './ipv6/context.ts';
+import { routeGet6 } from './ipv6/route-get6.ts';
+
+export interface Engine {
+  /** Answers one query as `ip route get` does on the snapshot's kernel, with the reasoning in `explain`. */
+  routeGet(query: RouteQuery): RouteAnswer;
+}
+
+/** Builds the indexes of `state` once; every query after that reuses them. */
+export function createEngine(state: NetworkState): Engine {
+  const ctx = new EngineContext(state);
+  let fib4: Fib4 | undefined;
+  let ipv6: Ipv6Context | undefined;
+  return {
+    routeGet(query: RouteQuery): RouteAnswer {
+      const mixed = [query.dst, query.from].some((a) => a !== undefined && a.family !== query.family);
+      if (mixed) {
+        const explain = new ExplainSink();
+        explain.add('check', `addresses of another family in an IPv${query.family} query: EINVAL`);
+        return { ok: false, errno: 'EINVAL', explain: explain.steps };
+      }
+      if (query.family === 6) {
+        ipv6 ??= buildIpv6Context(state, ctx);
+        return routeGet6(ipv6, query);
+      }
+      fib4 ??= new Fib4(ctx);
+      return routeGet4(ctx, fib4, query, new ExplainSink());
+    },
+  };
+}

@@ -1,0 +1,172 @@
+// fib_lookup(): the merged local/main fast path or the IPv4 rule walk (include/net/ip_fib.h, net/ipv4/fib_rules.c).
+import { ipv4Netmask } from '../../addr/address.ts';
+import type { Rule } from '../../model/network-state.ts';
+import { LOOPBACK_IFINDEX, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../../model/network-state.ts';
+import type { Errno } from '../../model/route-query.ts';
+import type { EngineContext } from '../context.ts';
+import type { ExplainSink } from '../explain.ts';
+import { walkRules, type RuleActionOutcome, type RuleWalkHooks } from '../rules.ts';
+import { l3mdevMasterIfindex, v4 } from './addr4.ts';
+import { Fib4Table, type FibResult4 } from './fib4-table.ts';
+import { fmt4, type Flow4 } from './flow4.ts';
+
+export type FibLookup4 = { readonly kind: 'result'; readonly result: FibResult4 } | { readonly kind: 'error'; readonly errno: Errno };
+
+/** The IPv4 FIB of a namespace: every table, and the merged local+main trie while no rule was ever changed. */
+export class Fib4 {
+  private readonly tables = new Map<number, Fib4Table>();
+  /** local and main as one trie (has_custom_rules == false) */
+  readonly merged: boolean;
+  /** rules that make input lookups dissect ports/protocol (fib_rules_require_fldissect) */
+  readonly requireFlowDissect: boolean;
+
+  constructor(private readonly ctx: EngineContext) {
+    const state = ctx.state;
+    this.merged = state.fib.v4TablesMerged;
+    const byTable = new Map<number, (typeof state.routes)[number][]>();
+    for (const r of state.routes) {
+      if (r.family !== 4) continue;
+      const id = this.merged && r.table === RT_TABLE_LOCAL ? RT_TABLE_MAIN : r.table;
+      const list = byTable.get(id);
+      if (list) list.push(r);
+      else byTable.set(id, [r]);
+    }
+    for (const [id, routes] of byTable) this.tables.set(id, new Fib4Table(id, ctx, routes));
+    this.requireFlowDissect = ctx.rules(4).some((r) => ruleRequiresFlowDissect(ctx, r));
+  }
+
+  /** fib_get_table(); while merged, the local table is the main trie. */
+  table(id: number): Fib4Table | undefined {
+    return this.tables.get(this.merged && id === RT_TABLE_LOCAL ? RT_TABLE_MAIN : id);
+  }
+
+  /** Runs fib_lookup() for `flow` (which __fib_lookup may update with the L3 domain). */
+  // mirrors fib_lookup(), include/net/ip_fib.h, and __fib_lookup(), net/ipv4/fib_rules.c
+  lookup(flow: Flow4, ignoreLinkstate: boolean, explain: ExplainSink): FibLookup4 {
+    const ctx = this.ctx;
+    if (this.merged) {
+      explain.add('table', 'no rule was ever added or deleted: local and main are one trie (fast path)');
+      const main = this.tables.get(RT_TABLE_MAIN);
+      let out = main ? explain.nest(() => main.lookup(ctx, flow, ignoreLinkstate, explain)) : undefined;
+      if (out?.kind === 'result') return out;
+      if (out?.kind === 'error') return { kind: 'error', errno: out.errno };
+      const dflt = this.tables.get(RT_TABLE_DEFAULT);
+      if (dflt) {
+        explain.add('table', 'nothing in main/local, trying table default');
+        out = explain.nest(() => dflt.lookup(ctx, flow, ignoreLinkstate, explain));
+        if (out.kind === 'result') return out;
+        if (out.kind === 'error') return { kind: 'error', errno: out.errno };
+      }
+      explain.add('table', `no route to ${fmt4(flow.daddr)}: ENETUNREACH`);
+      return { kind: 'error', errno: 'ENETUNREACH' };
+    }
+    updateL3mdevFlow(ctx, flow);
+    const walked = walkRules(ctx.rules(4), flow, this.hooks(flow, ignoreLinkstate, explain), ctx, explain);
+    if (walked.kind === 'result') return { kind: 'result', result: walked.result };
+    if (walked.kind === 'error') {
+      explain.add('rule', `lookup fails with ${walked.errno}`);
+      return { kind: 'error', errno: walked.errno };
+    }
+    return { kind: 'error', errno: 'ENETUNREACH' };
+  }
+
+  private hooks(flow: Flow4, ignoreLinkstate: boolean, explain: ExplainSink): RuleWalkHooks<FibResult4> {
+    return {
+      matchFamily: (rule) => matchFib4Rule(rule, flow),
+      action: (rule) => this.ruleAction(rule, flow, ignoreLinkstate, explain),
+      suppress: (rule, result) => suppressFib4Result(rule, result),
+    };
+  }
+
+  // mirrors fib4_rule_action(), net/ipv4/fib_rules.c
+  private ruleAction(rule: Rule, flow: Flow4, ignoreLinkstate: boolean, explain: ExplainSink): RuleActionOutcome<FibResult4> {
+    switch (rule.action) {
+      case 'unreachable':
+        explain.add('rule', 'action unreachable: ENETUNREACH');
+        return { kind: 'error', errno: 'ENETUNREACH' };
+      case 'prohibit':
+        explain.add('rule', 'action prohibit: EACCES');
+        return { kind: 'error', errno: 'EACCES' };
+      case 'lookup':
+        break;
+      default:
+        explain.add('rule', `action ${rule.action}: EINVAL`);
+        return { kind: 'error', errno: 'EINVAL' };
+    }
+    const id = rule.l3mdev ? (this.ctx.linkByIndex(flow.l3mdev)?.vrfTable ?? 0) : rule.table;
+    const table = this.table(id);
+    if (!table) return { kind: 'continue', why: `table ${this.ctx.tableName(id)} does not exist` };
+    explain.add('table', `looking up ${fmt4(flow.daddr)} in table ${this.ctx.tableName(id)}`);
+    const out = explain.nest(() => table.lookup(this.ctx, flow, ignoreLinkstate, explain));
+    if (out.kind === 'error') return { kind: 'error', errno: out.errno };
+    return out;
+  }
+}
+
+// mirrors fib_rule_requires_fldissect(), include/net/fib_rules.h
+function ruleRequiresFlowDissect(ctx: EngineContext, r: Rule): boolean {
+  const iifIndex = r.iif ? (r.iif.detached ? -1 : ctx.ifindexOf(r.iif.name) || -1) : 0;
+  const portSet = (p: Rule['sport']) => p !== undefined && p.start !== 0 && p.end !== 0;
+  return iifIndex !== LOOPBACK_IFINDEX && ((r.ipProto ?? 0) !== 0 || portSet(r.sport) || portSet(r.dport));
+}
+
+// mirrors fib4_rule_match(), net/ipv4/fib_rules.c
+export function matchFib4Rule(rule: Rule, flow: Flow4): { ok: boolean; why: string } {
+  const passed: string[] = [];
+  if (rule.src) {
+    const mask = ipv4Netmask(rule.src.length);
+    if (((flow.saddr ^ v4(rule.src.address)) & mask) !== 0) {
+      return { ok: false, why: `source ${flow.saddr === 0 ? 'none (0.0.0.0)' : fmt4(flow.saddr)} not in ${fmt4(v4(rule.src.address))}/${rule.src.length}` };
+    }
+    if (rule.src.length > 0) passed.push(`source ${fmt4(flow.saddr)} in ${fmt4(v4(rule.src.address))}/${rule.src.length}`);
+  }
+  if (rule.dst) {
+    const mask = ipv4Netmask(rule.dst.length);
+    if (((flow.daddr ^ v4(rule.dst.address)) & mask) !== 0) {
+      return { ok: false, why: `destination ${fmt4(flow.daddr)} not in ${fmt4(v4(rule.dst.address))}/${rule.dst.length}` };
+    }
+    if (rule.dst.length > 0) passed.push(`destination in ${fmt4(v4(rule.dst.address))}/${rule.dst.length}`);
+  }
+  if (rule.dscp) {
+    // `dscp` compares the full DSCP (6 bits), with an optional mask (6.15+)
+    if (((rule.dscp.value ^ (flow.tos >>> 2)) & rule.dscp.mask) !== 0) {
+      return { ok: false, why: `dscp ${flow.tos >>> 2} does not match ${rule.dscp.value}` };
+    }
+    passed.push(`dscp ${flow.tos >>> 2} matches`);
+  } else if (rule.tos !== 0) {
+    // legacy `tos`: only the bits 0x1c of the packet's tos are compared
+    if (rule.tos !== (flow.tos & 0x1c)) {
+      return { ok: false, why: `tos 0x${flow.tos.toString(16)} & 0x1c ≠ 0x${rule.tos.toString(16)}` };
+    }
+    passed.push(`tos 0x${flow.tos.toString(16)} & 0x1c = 0x${rule.tos.toString(16)}`);
+  }
+  return { ok: true, why: passed.join(', ') };
+}
+
+// mirrors fib4_rule_suppress(), net/ipv4/fib_rules.c
+export function suppressFib4Result(rule: Rule, result: FibResult4): string | undefined {
+  if (result.prefixLength <= rule.suppressPrefixlen) {
+    return `prefix length ${result.prefixLength} ≤ suppress_prefixlength ${rule.suppressPrefixlen}`;
+  }
+  const dev = result.fi.nexthops[0]?.dev;
+  if (rule.suppressIfgroup !== -1 && dev && dev.group === rule.suppressIfgroup) {
+    return `device ${dev.name} is in group ${rule.suppressIfgroup} (suppress_ifgroup)`;
+  }
+  return undefined;
+}
+
+// mirrors l3mdev_update_flow(), net/l3mdev/l3mdev.c
+function updateL3mdevFlow(ctx: EngineContext, flow: Flow4): void {
+  if (flow.oif !== 0) {
+    const dev = ctx.linkByIndex(flow.oif);
+    if (dev) {
+      if (flow.l3mdev === 0) {
+        flow.l3mdev = l3mdevMasterIfindex(ctx, flow.oif);
+        flow.l3mdevFromOif = true;
+      }
+      if (dev.l3Master) flow.oif = 0;
+      return;
+    }
+  }
+  if (flow.iif > LOOPBACK_IFINDEX && flow.l3mdev === 0) flow.l3mdev = l3mdevMasterIfindex(ctx, flow.iif);
+}

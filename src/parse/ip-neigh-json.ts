@@ -1,0 +1,42 @@
+// `ip -j neigh show [nud all]` → Neighbour[].
+import type { Parsed } from '../model/diagnostics.ts';
+import type { Neighbour } from '../model/network-state.ts';
+import { parseIp } from '../addr/ip.ts';
+import { DiagnosticSink } from './diagnostic-sink.ts';
+import { parseJsonArrayDocument } from './json-document.ts';
+import { FieldReader, isJsonObject } from './json-fields.ts';
+
+// mirrors print_neigh(), ip/ipneigh.c (iproute2 6.1)
+export function parseIpNeighJson(text: string, file = 'ip neigh'): Parsed<Neighbour[]> {
+  const sink = new DiagnosticSink(file);
+  const doc = parseJsonArrayDocument(text, sink);
+  const neighbours: Neighbour[] = [];
+  doc?.items.forEach((item, index) => {
+    const where = doc.locations[index] ?? sink.at();
+    if (!isJsonObject(item)) {
+      sink.error('json-item-type', `neighbour #${index + 1}: expected an object`, where);
+      return;
+    }
+    const f = new FieldReader(item, sink, where, `neighbour #${index + 1}`);
+    const errorsBefore = sink.errorCount;
+    // proxy entries answer for others; they are not next-hop state
+    if (f.flag('proxy')) return;
+    const dstText = f.string('dst');
+    const dev = f.string('dev');
+    const address = dstText === undefined ? undefined : parseIp(dstText, 'strict');
+    if (address === undefined || dev === undefined) {
+      sink.error('neigh-bad-entry', `${f.what}: needs "dst" (an IP address) and "dev"`, where);
+      return;
+    }
+    const lladdr = f.string('lladdr');
+    const state = f.stringArray('state') ?? [];
+    if (sink.errorCount > errorsBefore) return;
+    neighbours.push({
+      dev,
+      address,
+      ...(lladdr === undefined ? {} : { lladdr }),
+      state,
+    });
+  });
+  return { value: neighbours, diagnostics: sink.diagnostics };
+}

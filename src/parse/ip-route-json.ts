@@ -1,0 +1,44 @@
+// `ip -j [-d] -4|-6 route show table all` → Route[] (dump order kept in `order`).
+import type { Family } from '../addr/types.ts';
+import type { Parsed } from '../model/diagnostics.ts';
+import { RT_TABLE_MAIN, type Route } from '../model/network-state.ts';
+import type { RtTables } from '../model/rt-tables.ts';
+import { DiagnosticSink } from './diagnostic-sink.ts';
+import { parseJsonArrayDocument } from './json-document.ts';
+import { FieldReader, isJsonObject } from './json-fields.ts';
+import { buildRoute } from './route-fields.ts';
+
+export interface RouteParseOptions {
+  readonly family: Family;
+  /** names the dump was printed with; the built-in names when absent */
+  readonly rtTables?: RtTables;
+  /** table of routes printed without "table" (`ip route show table X` omits it); main by default */
+  readonly table?: number;
+  /** label for diagnostics */
+  readonly file?: string;
+}
+
+export function parseIpRouteJson(text: string, options: RouteParseOptions): Parsed<Route[]> {
+  const sink = new DiagnosticSink(options.file ?? `ip -${options.family} route`);
+  const doc = parseJsonArrayDocument(text, sink);
+  const routes: Route[] = [];
+  doc?.items.forEach((item, index) => {
+    const where = doc.locations[index] ?? sink.at();
+    if (!isJsonObject(item)) {
+      sink.error('json-item-type', `route #${index + 1}: expected an object`, where);
+      return;
+    }
+    const route = buildRoute(new FieldReader(item, sink, where, 'route'), routeContext(options, index));
+    if (route) routes.push(route);
+  });
+  return { value: routes, diagnostics: sink.diagnostics };
+}
+
+export function routeContext(options: RouteParseOptions, order: number): Parameters<typeof buildRoute>[1] {
+  return {
+    family: options.family,
+    order,
+    defaultTable: options.table ?? RT_TABLE_MAIN,
+    ...(options.rtTables ? { rtTables: options.rtTables } : {}),
+  };
+}

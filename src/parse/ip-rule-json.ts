@@ -1,0 +1,34 @@
+// `ip -j -4 rule show` / `ip -j -6 rule show` → Rule[].
+import type { Family } from '../addr/types.ts';
+import type { Parsed } from '../model/diagnostics.ts';
+import type { Rule } from '../model/network-state.ts';
+import type { RtTables } from '../model/rt-tables.ts';
+import { DiagnosticSink } from './diagnostic-sink.ts';
+import { parseJsonArrayDocument } from './json-document.ts';
+import { FieldReader, isJsonObject } from './json-fields.ts';
+import { buildRule } from './rule-fields.ts';
+
+export interface RuleParseOptions {
+  readonly family: Family;
+  /** names the dump was printed with; the built-in names when absent */
+  readonly rtTables?: RtTables;
+  /** label for diagnostics */
+  readonly file?: string;
+}
+
+export function parseIpRuleJson(text: string, options: RuleParseOptions): Parsed<Rule[]> {
+  const sink = new DiagnosticSink(options.file ?? `ip -${options.family} rule`);
+  const doc = parseJsonArrayDocument(text, sink);
+  const rules: Rule[] = [];
+  doc?.items.forEach((item, index) => {
+    const where = doc.locations[index] ?? sink.at();
+    if (!isJsonObject(item)) {
+      sink.error('json-item-type', `rule #${index + 1}: expected an object`, where);
+      return;
+    }
+    const ctx = { family: options.family, order: index, ...(options.rtTables ? { rtTables: options.rtTables } : {}) };
+    const rule = buildRule(new FieldReader(item, sink, where, 'rule'), ctx);
+    if (rule) rules.push(rule);
+  });
+  return { value: rules, diagnostics: sink.diagnostics };
+}
