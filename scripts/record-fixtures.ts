@@ -1,5 +1,5 @@
 // Records the golden parser fixtures (test/fixtures/parse) from real `ip` runs in a lab network namespace.
-// Run as root: npx tsx scripts/record-fixtures.ts   (then UPDATE_GOLDEN=1 on the parser tests)
+// Run as root: npx tsx scripts/record-fixtures.ts, then UPDATE_GOLDEN=1 node --import tsx --test src/parse/golden.test.ts
 //
 // Table names: `ip netns exec NAME` bind-mounts /etc/netns/NAME/* over /etc, so the lab's rt_tables come from
 // /etc/netns/pbrp-fx/iproute2 (a copy of /etc/iproute2 with test/fixtures/parse/rt_tables laid over it);

@@ -79,7 +79,7 @@ export function buildPrefixTableFromWords(family: Family, words: Uint32Array, le
   checkPackedPrefixes(family, words, lengths);
   const w = wordsPerAddress(family);
   const sorted = sortPrefixes(w, words, lengths);
-  const nodes = buildStrideTrie(family === 4 ? STRIDES4 : STRIDES6, w, sorted.words, sorted.lengths, sorted.order);
+  const nodes = buildStrideTrie(family === 4 ? STRIDES4 : STRIDES6, w, sorted.sortedWords, sorted.sortedLengths, sorted.order);
   return { table: new StrideTriePrefixTable(family, nodes, sorted.words, sorted.lengths, sorted.parent), idOfInput: sorted.idOfInput };
 }
 

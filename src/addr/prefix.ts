@@ -14,9 +14,9 @@ export type PrefixParseResult =
   | { readonly kind: 'error'; readonly reason: 'syntax' | 'family' | 'host-bits' };
 
 /**
- * What the kernel does with host bits (verified on 6.18, see prefix.test.ts): an IPv4 route fails with
- * EINVAL "Invalid prefix for given prefix length", an IPv6 route is masked silently, a rule keeps them
- * (`ip rule` shows `from 10.0.0.1/8`, and matching masks them).
+ * What the kernel does with host bits (verified on 6.18, checked by iproute2-oracle.test.ts): an IPv4
+ * route fails with EINVAL "Invalid prefix for given prefix length", an IPv6 route is masked silently,
+ * a rule keeps them (`ip rule` shows `from 10.0.0.1/8`, and matching masks them).
  */
 export function kernelHostBitsPolicy(object: 'route' | 'rule', family: Family): HostBitsPolicy {
   if (object === 'rule') return 'keep';

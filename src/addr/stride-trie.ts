@@ -1,43 +1,57 @@
 // A leaf-pushed multibit trie in one Int32Array. Each entry is the id of the longest prefix covering
 // it (>= 0), -1 for none, or a child node at offset o encoded as -2 - o. The root sits at offset 0.
-import { sameLeadingBits } from './prefix-sort.ts';
 
 /** IPv4: 16-bit root (64 Ki entries), then two 8-bit levels. */
 export const STRIDES4: readonly number[] = [16, 8, 8];
 /** IPv6: 16-bit root, one 8-bit level, then 4-bit levels (a node is 16 entries, one cache line). */
 export const STRIDES6: readonly number[] = [16, 8, ...new Array<number>(26).fill(4)];
 
+/** Number of leading bits the addresses of entries a and b (w words each) share. */
+function commonPrefixLength(w: number, words: Uint32Array, a: number, b: number): number {
+  for (let j = 0; j < w; j++) {
+    const diff = words[a * w + j]! ^ words[b * w + j]!;
+    if (diff !== 0) return j * 32 + Math.clz32(diff);
+  }
+  return w * 32;
+}
+
 /** Entries needed: the root, plus per level one node for each distinct block some longer prefix passes through. */
-function countEntries(strides: readonly number[], w: number, words: Uint32Array, lengths: Uint8Array, order: Int32Array): number {
+function countEntries(strides: readonly number[], w: number, words: Uint32Array, lengths: Uint8Array): number {
   const depths = strides.map((_, level) => strides.slice(0, level).reduce((a, b) => a + b, 0));
-  const lastId = new Int32Array(strides.length).fill(-1);
+  // last[level]: the latest prefix longer than that level's depth; in sorted order the prefixes of one block are
+  // consecutive, so prefix k opens a new block at a level iff it shares fewer bits than the depth with last[level]
+  const last = new Int32Array(strides.length).fill(-1);
   let total = 1 << strides[0]!;
-  for (let k = 0; k < order.length; k++) {
-    const id = order[k]!;
-    const len = lengths[id]!;
+  for (let k = 0; k < lengths.length; k++) {
+    const len = lengths[k]!;
+    let previous = -2;
+    let shared = -1;
     for (let level = 1; depths[level]! < len; level++) {
-      const last = lastId[level]!;
-      // order keeps the prefixes of one block together, so a new block shows as a change from the previous one
-      if (last < 0 || !sameLeadingBits(w, words, last, depths[level]!, id)) total += 1 << strides[level]!;
-      lastId[level] = id;
+      const x = last[level]!;
+      if (x !== previous) {
+        shared = x < 0 ? -1 : commonPrefixLength(w, words, x, k);
+        previous = x;
+      }
+      if (shared < depths[level]!) total += 1 << strides[level]!;
+      last[level] = k;
     }
   }
   return total;
 }
 
 /**
- * Paints each prefix over the slots it covers, in `order` (a prefix after every prefix containing it), so
- * a later, longer prefix overwrites its ancestors; a child node starts as a copy of the slot it replaces.
- * Strides must not cross a 32-bit word boundary.
+ * Paints prefix k (words[k*w..], lengths[k]) with the value ids[k] over the slots it covers. Prefixes come
+ * sorted by address, then length, so each comes after every prefix containing it and overwrites them; a
+ * child node starts as a copy of the slot it replaces. Strides must not cross a 32-bit word boundary.
  */
-export function buildStrideTrie(strides: readonly number[], w: number, words: Uint32Array, lengths: Uint8Array, order: Int32Array): Int32Array {
-  const nodes = new Int32Array(countEntries(strides, w, words, lengths, order));
+export function buildStrideTrie(strides: readonly number[], w: number, words: Uint32Array, lengths: Uint8Array, ids: Int32Array): Int32Array {
+  const nodes = new Int32Array(countEntries(strides, w, words, lengths));
   let used = 1 << strides[0]!;
   nodes.fill(-1, 0, used);
-  for (let k = 0; k < order.length; k++) {
-    const id = order[k]!;
-    const len = lengths[id]!;
-    const offset = id * w;
+  for (let k = 0; k < lengths.length; k++) {
+    const id = ids[k]!;
+    const len = lengths[k]!;
+    const offset = k * w;
     let base = 0;
     let depth = 0;
     for (let level = 0; ; level++) {

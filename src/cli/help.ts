@@ -48,7 +48,9 @@ Options:
   --explain        add the reasoning: rules considered, tables searched, source selection,
                    rp_filter/martian checks and the kernel log line of a drop
   --batch FILE     one query per line (a leading "route get" is allowed, # comments, blank
-                   lines and trailing \\ continuations as ip -batch); "-" reads stdin
+                   lines and trailing \\ continuations as ip -batch); "-" reads stdin; a bad
+                   line is reported as "Command failed FILE:LINE" and the batch goes on;
+                   with -j every query prints one JSON object on its own line
 
 Examples:
   pbr route get --snapshot router.json 198.51.100.7
@@ -56,7 +58,8 @@ Examples:
   pbr route get --snapshot router.json -j --explain 2001:db8::1 ipproto tcp dport 443
   pbr route get --snapshot router.json --batch queries.txt
 
-Exit status: 0 found · 2 lookup error (RTNETLINK answers: …) or bad arguments
+Exit status: 0 found · 2 lookup error (RTNETLINK answers: …) or bad arguments; a batch exits 2
+when any of its lines failed
 `;
 
 export const ROUTE_SHOW_HELP = `Usage: pbr route show [--snapshot FILE] [-4|-6] [-j] [-d] [table NAME|ID|all]

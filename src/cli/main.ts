@@ -176,7 +176,7 @@ function optionWord(name: OptionName): string {
 }
 
 /** One line naming the problem, then a hint; the stack only with --debug. */
-function reportError(err: unknown, io: CliIo, debug: boolean): number {
+export function reportError(err: unknown, io: CliIo, debug: boolean): number {
   const style = messageStyle(io.stderr);
   if (err instanceof PbrError) {
     const head = err instanceof UnknownDeviceError ? err.message : `pbr: ${err.message}`;

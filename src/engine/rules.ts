@@ -79,7 +79,7 @@ function interfaceMatches(
 }
 
 // mirrors fib_rule_match(), net/core/fib_rules.c (plus the ipproto/port tests both families share)
-export function matchRule<R>(
+function matchRule<R>(
   rule: Rule,
   flow: RuleFlowCommon,
   hooks: RuleWalkHooks<R>,

@@ -1,5 +1,6 @@
 // Collects the diagnostics of one parse, each located in the input it came from.
 import type { Diagnostic, Severity, SourceLocation } from '../model/diagnostics.ts';
+import type { Mutable } from './mutable.ts';
 
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
@@ -12,11 +13,10 @@ export class DiagnosticSink {
   }
 
   at(line?: number, column?: number): SourceLocation {
-    return {
-      file: this.file,
-      ...(line === undefined ? {} : { line }),
-      ...(column === undefined ? {} : { column }),
-    };
+    const location: Mutable<SourceLocation> = { file: this.file };
+    if (line !== undefined) location.line = line;
+    if (column !== undefined) location.column = column;
+    return location;
   }
 
   report(severity: Severity, code: string, message: string, source?: SourceLocation, hint?: string): void {

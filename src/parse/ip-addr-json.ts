@@ -5,6 +5,7 @@ import type { InterfaceAddress } from '../model/network-state.ts';
 import { maskAddress, parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseScope } from './iproute2-names.ts';
+import type { Mutable } from './mutable.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
 
@@ -76,18 +77,9 @@ function buildAddress(f: FieldReader, ifindex: number, dev: string, order: numbe
   const label = f.string('label');
   const flags = ADDRESS_FLAGS.filter((flag) => f.flag(flag));
   if (f.sink.errorCount > errorsBefore) return undefined;
-  return {
-    ifindex,
-    dev,
-    family,
-    local,
-    prefixLength,
-    ...(peerAddress === undefined ? {} : { peer: { address: maskAddress(peerAddress, prefixLength), length: prefixLength } }),
-    ...(broadcast === undefined ? {} : { broadcast }),
-    scope,
-    secondary: f.flag('secondary'),
-    flags,
-    ...(label === undefined ? {} : { label }),
-    order,
-  };
+  const address: Mutable<InterfaceAddress> = { ifindex, dev, family, local, prefixLength, scope, secondary: f.flag('secondary'), flags, order };
+  if (peerAddress !== undefined) address.peer = { address: maskAddress(peerAddress, prefixLength), length: prefixLength };
+  if (broadcast !== undefined) address.broadcast = broadcast;
+  if (label !== undefined) address.label = label;
+  return address;
 }

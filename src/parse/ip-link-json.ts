@@ -4,6 +4,7 @@ import type { Link } from '../model/network-state.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseDeviceGroup } from './iproute2-names.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
+import type { Mutable } from './mutable.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
 
 // mirrors print_linkinfo(), ip/ipaddress.c (iproute2 6.1)
@@ -52,19 +53,20 @@ export function buildLink(f: FieldReader): Link | undefined {
   const master = f.string('master');
   const macAddress = f.string('address');
   if (f.sink.errorCount > errorsBefore) return undefined;
-  return {
+  const link: Mutable<Link> = {
     ifindex,
     name,
-    ...(kind === undefined ? {} : { kind }),
     up: flags.includes('UP'),
     carrier: flags.includes('LOWER_UP'),
     loopback: flags.includes('LOOPBACK'),
     flags,
     mtu,
     group,
-    ...(master === undefined ? {} : { master }),
     l3Master: kind === 'vrf',
-    ...(vrfTable === undefined ? {} : { vrfTable }),
-    ...(macAddress === undefined ? {} : { macAddress }),
   };
+  if (kind !== undefined) link.kind = kind;
+  if (master !== undefined) link.master = master;
+  if (vrfTable !== undefined) link.vrfTable = vrfTable;
+  if (macAddress !== undefined) link.macAddress = macAddress;
+  return link;
 }

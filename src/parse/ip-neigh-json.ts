@@ -4,6 +4,7 @@ import type { Neighbour } from '../model/network-state.ts';
 import { parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
+import type { Mutable } from './mutable.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
 
 // mirrors print_neigh(), ip/ipneigh.c (iproute2 6.1)
@@ -31,12 +32,9 @@ export function parseIpNeighJson(text: string, file = 'ip neigh'): Parsed<Neighb
     const lladdr = f.string('lladdr');
     const state = f.stringArray('state') ?? [];
     if (sink.errorCount > errorsBefore) return;
-    neighbours.push({
-      dev,
-      address,
-      ...(lladdr === undefined ? {} : { lladdr }),
-      state,
-    });
+    const neighbour: Mutable<Neighbour> = { dev, address, state };
+    if (lladdr !== undefined) neighbour.lladdr = lladdr;
+    neighbours.push(neighbour);
   });
   return { value: neighbours, diagnostics: sink.diagnostics };
 }

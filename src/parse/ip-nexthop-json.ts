@@ -4,6 +4,7 @@ import type { NexthopObject } from '../model/network-state.ts';
 import { parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
+import type { Mutable } from './mutable.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
 
 // mirrors print_nexthop() and print_nh_group(), ip/ipnexthop.c (iproute2 6.1)
@@ -62,16 +63,23 @@ function buildNexthopObject(f: FieldReader): NexthopObject | undefined {
   }
   const protocol = f.string('protocol');
   if (f.sink.errorCount > errorsBefore) return undefined;
-  return {
+  const object: Mutable<NexthopObject> = {
     id,
-    ...(gateway === undefined ? {} : { family: gateway.family, gateway }),
-    ...(dev === undefined ? {} : { dev }),
     onlink: flags.includes('onlink'),
     blackhole: f.flag('blackhole'),
     fdb: f.flag('fdb'),
     dead: flags.includes('dead'),
     linkdown: flags.includes('linkdown'),
-    ...(group === undefined ? {} : { group, groupType }),
-    ...(protocol === undefined ? {} : { protocol }),
   };
+  if (gateway !== undefined) {
+    object.family = gateway.family;
+    object.gateway = gateway;
+  }
+  if (dev !== undefined) object.dev = dev;
+  if (group !== undefined) {
+    object.group = group;
+    object.groupType = groupType;
+  }
+  if (protocol !== undefined) object.protocol = protocol;
+  return object;
 }

@@ -6,7 +6,8 @@ import type { RtTables } from '../model/rt-tables.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
-import { buildRoute } from './route-fields.ts';
+import type { Mutable } from './mutable.ts';
+import { buildRoute, type RouteContext } from './route-fields.ts';
 
 export interface RouteParseOptions {
   readonly family: Family;
@@ -34,11 +35,8 @@ export function parseIpRouteJson(text: string, options: RouteParseOptions): Pars
   return { value: routes, diagnostics: sink.diagnostics };
 }
 
-export function routeContext(options: RouteParseOptions, order: number): Parameters<typeof buildRoute>[1] {
-  return {
-    family: options.family,
-    order,
-    defaultTable: options.table ?? RT_TABLE_MAIN,
-    ...(options.rtTables ? { rtTables: options.rtTables } : {}),
-  };
+export function routeContext(options: RouteParseOptions, order: number): RouteContext {
+  const ctx: Mutable<RouteContext> = { family: options.family, order, defaultTable: options.table ?? RT_TABLE_MAIN };
+  if (options.rtTables) ctx.rtTables = options.rtTables;
+  return ctx;
 }

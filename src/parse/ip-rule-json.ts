@@ -6,7 +6,7 @@ import type { RtTables } from '../model/rt-tables.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import { FieldReader, isJsonObject } from './json-fields.ts';
-import { buildRule } from './rule-fields.ts';
+import { buildRule, ruleContext } from './rule-fields.ts';
 
 export interface RuleParseOptions {
   readonly family: Family;
@@ -26,8 +26,7 @@ export function parseIpRuleJson(text: string, options: RuleParseOptions): Parsed
       sink.error('json-item-type', `rule #${index + 1}: expected an object`, where);
       return;
     }
-    const ctx = { family: options.family, order: index, ...(options.rtTables ? { rtTables: options.rtTables } : {}) };
-    const rule = buildRule(new FieldReader(item, sink, where, 'rule'), ctx);
+    const rule = buildRule(new FieldReader(item, sink, where, 'rule'), ruleContext(options, index));
     if (rule) rules.push(rule);
   });
   return { value: rules, diagnostics: sink.diagnostics };

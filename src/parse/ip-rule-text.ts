@@ -4,7 +4,7 @@ import type { Rule } from '../model/network-state.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import type { RuleParseOptions } from './ip-rule-json.ts';
 import { FieldReader, parseUnsigned } from './json-fields.ts';
-import { buildRule } from './rule-fields.ts';
+import { buildRule, ruleContext } from './rule-fields.ts';
 import { TokenCursor, tokenizeLine } from './text-tokens.ts';
 
 // mirrors the text branch of print_rule(), ip/iprule.c
@@ -17,8 +17,7 @@ export function parseIpRuleText(text: string, options: RuleParseOptions): Parsed
     const where = sink.at(lineIndex + 1, 1);
     const fields = ruleLineFields(line, new TokenCursor(tokenizeLine(line), sink, lineIndex + 1));
     if (fields === undefined) return;
-    const ctx = { family: options.family, order: index++, ...(options.rtTables ? { rtTables: options.rtTables } : {}) };
-    const rule = buildRule(new FieldReader(fields, sink, where, 'rule'), ctx);
+    const rule = buildRule(new FieldReader(fields, sink, where, 'rule'), ruleContext(options, index++));
     if (rule) rules.push(rule);
   });
   return { value: rules, diagnostics: sink.diagnostics };

@@ -5,6 +5,7 @@ import { RT_SCOPE_UNIVERSE } from '../model/network-state.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { ipEquals, makeIpv4, makeIpv6, maskAddress, parseIp } from '../addr/ip.ts';
 import type { FieldReader } from './json-fields.ts';
+import type { Mutable } from './mutable.ts';
 import { parseDsfield, parseRouteType, parseScope } from './iproute2-names.ts';
 import { resolveTableName } from './table-names.ts';
 
@@ -88,23 +89,12 @@ export function buildRoute(f: FieldReader, ctx: RouteContext): Route | undefined
       scope === undefined || table === undefined) {
     return undefined;
   }
-  return {
-    family: ctx.family,
-    table,
-    type,
-    dst,
-    ...(src === undefined ? {} : { src }),
-    tos: tos ?? 0,
-    metric,
-    scope,
-    protocol,
-    ...(prefsrc === undefined ? {} : { prefsrc }),
-    nexthops,
-    ...(nhid === undefined ? {} : { nhid }),
-    flags,
-    ...(pref === undefined ? {} : { pref }),
-    order: ctx.order,
-  };
+  const route: Mutable<Route> = { family: ctx.family, table, type, dst, tos: tos ?? 0, metric, scope, protocol, nexthops, flags, order: ctx.order };
+  if (src !== undefined) route.src = src;
+  if (prefsrc !== undefined) route.prefsrc = prefsrc;
+  if (nhid !== undefined) route.nhid = nhid;
+  if (pref !== undefined) route.pref = pref;
+  return route;
 }
 
 type Fail = (code: string, message: string, hint?: string) => undefined;
@@ -156,14 +146,15 @@ function buildNexthop(
   const weight = routeFlags === undefined ? (f.has('weight') ? f.uint('weight') : 1) : 1;
   if (weight === undefined) return undefined;
   const flags = routeFlags ?? f.stringArray('flags') ?? [];
-  return {
-    ...(gateway === undefined ? {} : { gateway }),
-    ...(dev === undefined ? {} : { dev }),
+  const hop: Mutable<Nexthop> = {
     weight,
     onlink: flags.includes('onlink'),
     dead: flags.includes('dead'),
     linkdown: flags.includes('linkdown'),
     flags,
   };
+  if (gateway !== undefined) hop.gateway = gateway;
+  if (dev !== undefined) hop.dev = dev;
+  return hop;
 }
 

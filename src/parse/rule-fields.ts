@@ -5,8 +5,16 @@ import { RT_TABLE_UNSPEC } from '../model/network-state.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { makeIpv4, makeIpv6, parseIp } from '../addr/ip.ts';
 import type { FieldReader } from './json-fields.ts';
+import type { Mutable } from './mutable.ts';
 import { parseDeviceGroup, parseDscp, parseDsfield, parseIpProto } from './iproute2-names.ts';
 import { resolveTableName } from './table-names.ts';
+
+/** The context of the rule at position `order` of a dump. */
+export function ruleContext(options: { readonly family: Family; readonly rtTables?: RtTables }, order: number): RuleContext {
+  const ctx: Mutable<RuleContext> = { family: options.family, order };
+  if (options.rtTables) ctx.rtTables = options.rtTables;
+  return ctx;
+}
 
 export interface RuleContext {
   readonly family: Family;
@@ -102,33 +110,34 @@ export function buildRule(f: FieldReader, ctx: RuleContext): Rule | undefined {
       fwmark === undefined || fwmask === undefined || table === undefined) {
     return undefined;
   }
-  return {
+  const rule: Mutable<Rule> = {
     family: ctx.family,
     priority,
     action,
     table,
-    ...(gotoTarget === undefined ? {} : { gotoTarget }),
     invert: f.flag('not'),
-    ...(src === undefined ? {} : { src }),
-    ...(dst === undefined ? {} : { dst }),
     tos: tos ?? 0,
-    ...(dscpValue === undefined || dscpMask === undefined ? {} : { dscp: { value: dscpValue, mask: dscpMask } }),
     fwmark,
     fwmask,
-    ...(iif === undefined ? {} : { iif }),
-    ...(oif === undefined ? {} : { oif }),
-    ...(uidStart === undefined || uidEnd === undefined ? {} : { uidRange: { start: uidStart, end: uidEnd } }),
-    ...(ipProto === undefined ? {} : { ipProto }),
-    ...(sport === undefined ? {} : { sport }),
-    ...(dport === undefined ? {} : { dport }),
     l3mdev: f.flag('l3mdev'),
     suppressPrefixlen,
     suppressIfgroup: suppressIfgroup ?? -1,
-    ...(tunId === undefined ? {} : { tunId }),
-    ...(flowlabel === undefined || flowlabelMask === undefined ? {} : { flowlabel: { value: flowlabel, mask: flowlabelMask } }),
-    ...(protocol === undefined ? {} : { protocol }),
     order: ctx.order,
   };
+  if (gotoTarget !== undefined) rule.gotoTarget = gotoTarget;
+  if (src !== undefined) rule.src = src;
+  if (dst !== undefined) rule.dst = dst;
+  if (dscpValue !== undefined && dscpMask !== undefined) rule.dscp = { value: dscpValue, mask: dscpMask };
+  if (iif !== undefined) rule.iif = iif;
+  if (oif !== undefined) rule.oif = oif;
+  if (uidStart !== undefined && uidEnd !== undefined) rule.uidRange = { start: uidStart, end: uidEnd };
+  if (ipProto !== undefined) rule.ipProto = ipProto;
+  if (sport !== undefined) rule.sport = sport;
+  if (dport !== undefined) rule.dport = dport;
+  if (tunId !== undefined) rule.tunId = tunId;
+  if (flowlabel !== undefined && flowlabelMask !== undefined) rule.flowlabel = { value: flowlabel, mask: flowlabelMask };
+  if (protocol !== undefined) rule.protocol = protocol;
+  return rule;
 }
 
 type Fail = (code: string, message: string, hint?: string) => undefined;

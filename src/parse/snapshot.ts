@@ -16,12 +16,12 @@ import { parseIpRouteJson } from './ip-route-json.ts';
 import { parseIpRouteText } from './ip-route-text.ts';
 import { parseIpRuleJson } from './ip-rule-json.ts';
 import { parseIpRuleText } from './ip-rule-text.ts';
+import { lineColumn, locateJsonError } from './json-document.ts';
 import { parseRtTablesFiles } from './rt-tables-files.ts';
 import { SNAPSHOT_UNUSABLE, validateSnapshotFile } from './snapshot-shape.ts';
-import { lineColumn, locateJsonError } from './json-document.ts';
 import { parseSysctlLines } from './sysctl-lines.ts';
 
-export { SNAPSHOT_UNUSABLE };
+export { SNAPSHOT_UNUSABLE } from './snapshot-shape.ts';
 
 export interface SnapshotParseOptions {
   /** prefix of diagnostic locations, e.g. the file name; "snapshot" by default */

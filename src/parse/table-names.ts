@@ -3,6 +3,8 @@ import { builtinRtTables, tableId, type RtTables } from '../model/rt-tables.ts';
 import type { SourceLocation } from '../model/diagnostics.ts';
 import type { DiagnosticSink } from './diagnostic-sink.ts';
 
+const BUILTIN = builtinRtTables();
+
 /** The table id of a printed table name or number; reports an unknown name. */
 export function resolveTableName(
   text: string,
@@ -11,7 +13,7 @@ export function resolveTableName(
   where: SourceLocation,
   what: string,
 ): number | undefined {
-  const id = tableId(rtTables ?? builtinRtTables(), text);
+  const id = tableId(rtTables ?? BUILTIN, text);
   if (id === undefined) {
     sink.error(
       'unknown-table-name',

@@ -5,7 +5,7 @@ import { RT_SCOPE_UNIVERSE, type NexthopObject } from '../model/network-state.ts
 import { ERRNO_MESSAGES, type Errno, type NexthopCandidate, type ResolvedRoute, type RouteAnswer } from '../model/route-query.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { IpPrinter, PLAIN_PALETTE, type Palette } from './ip-printer.ts';
-import { flagBits, printRouteFields, printRouteMessage, RT_FLAG_BITS, RTCF_BITS, RTM_F_CLONED, type RouteMessage } from './route-message.ts';
+import { flagBits, printRouteFields, printRouteMessage, RT_FLAG_BITS, RTCF_BITS, RTM_F_CLONED, type RouteMessage, type RouteNexthopAttr } from './route-message.ts';
 
 export interface RouteGetRenderOptions {
   readonly family: Family;
@@ -26,7 +26,7 @@ export interface RenderedOutput {
   readonly stderr: string;
 }
 
-function nexthopsOf(r: ResolvedRoute): RouteMessage['multipath'] {
+function nexthopsOf(r: ResolvedRoute): RouteNexthopAttr[] {
   return (r.nexthops ?? []).map((nh) => ({
     ...(nh.gateway ? { gateway: nh.gateway } : {}),
     ...(nh.dev !== undefined ? { dev: nh.dev } : {}),
@@ -38,7 +38,7 @@ function nexthopsOf(r: ResolvedRoute): RouteMessage['multipath'] {
 // mirrors fib_dump_info() (IPv4) and rt6_fill_node() (IPv6) as inet_rtm_getroute()/inet6_rtm_getroute() call them with fibmatch
 function fibmatchMessage(r: ResolvedRoute, family: Family): RouteMessage {
   const length = r.prefixLength ?? (family === 4 ? 32 : 128);
-  const multipath = nexthopsOf(r) ?? [];
+  const multipath = nexthopsOf(r);
   const isMultipath = multipath.length > 1;
   return {
     family,
@@ -108,6 +108,7 @@ function ipv6Message(r: ResolvedRoute): RouteMessage {
     dev: r.dev,
     ...(r.prefsrc ? { prefsrc: r.prefsrc } : {}),
     metric: r.metric ?? 0,
+    ...(r.metrics ? { metrics: r.metrics } : {}),
     ...(r.iif !== undefined ? { iif: r.iif } : {}),
     pref: r.pref ?? 'medium',
   };

@@ -63,7 +63,37 @@ export async function applyConfig(
       else rejected.push({ command: c, message });
     });
   }
+  await waitForLinksSettled(pair.router);
   return { applied, rejected };
+}
+
+interface LinkJson {
+  readonly ifname: string;
+  readonly flags: readonly string[];
+  readonly operstate: string;
+}
+
+function linkSettled(l: LinkJson): boolean {
+  if (l.ifname === 'lo') return true;
+  if (!l.flags.includes('UP')) return l.operstate === 'DOWN';
+  return l.flags.includes('LOWER_UP') ? l.operstate === 'UP' : l.operstate !== 'UP';
+}
+
+/**
+ * Carrier changes reach routes (linkdown/dead next hops) and IPv6 (link-local addresses) through the
+ * kernel's linkwatch work, after `ip` returned; operstate is updated by the same work. Waits until every
+ * link's operstate agrees with its carrier, twice in a row.
+ */
+export async function waitForLinksSettled(ns: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  while (streak < 2) {
+    const r = await execArgv(['ip', '-n', ns, '-j', 'link', 'show']);
+    const links = JSON.parse(r.stdout || '[]') as LinkJson[];
+    streak = links.every(linkSettled) ? streak + 1 : 0;
+    if (streak === 0 && Date.now() > deadline) throw new Error(`links of ${ns} did not settle: ${r.stdout}`);
+    await new Promise((done) => setTimeout(done, 10));
+  }
 }
 
 const substitute = (args: readonly string[], pair: NamespacePair): string[] =>

@@ -27,9 +27,19 @@ function onlyObject(json: PbrJson): Record<string, unknown> | undefined {
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
+/** The oracles report a crash or a failed CLI run as an object instead of the printed array. */
+function describeBadOutput(pbr: PbrJson): string {
+  if (typeof pbr === 'object' && pbr !== null && !Array.isArray(pbr)) {
+    const o = pbr as Record<string, unknown>;
+    if (typeof o['crash'] === 'string') return `crash (${o['crash'].split(':')[0] ?? ''})`;
+    if (o['cliFailure'] !== undefined) return 'cli failure';
+  }
+  return 'not a one-element array';
+}
+
 export function compareAnswers(kernel: KernelAnswer, pbr: PbrJson): FieldDiff[] {
   const obj = onlyObject(pbr);
-  if (!obj) return [{ field: 'outcome', kernel: kernel.ok ? 'route' : kernel.errno, pbr: `not a one-element array: ${show(pbr)}` }];
+  if (!obj) return [{ field: 'outcome', kernel: kernel.ok ? 'route' : kernel.errno, pbr: describeBadOutput(pbr) }];
   const error = obj['error'];
   if (!kernel.ok) {
     if (typeof error !== 'object' || error === null) return [{ field: 'outcome', kernel: kernel.errno, pbr: `route ${show(obj['type'])}` }];

@@ -9,7 +9,7 @@ import type { FamilyOption } from './generate-queries.ts';
 import type { KernelAnswer } from './kernel-answer.ts';
 import { createCliBatchOracle, createCliSingleOracle, createEngineOracle, REPO_ROOT } from './pbr-oracle.ts';
 import { deriveSeed } from './prng.ts';
-import { FIXTURE_FORMAT, renderReproducerScript, type DifferentialFixture } from './reproducer.ts';
+import { FIXTURE_FORMAT, formatFixture, renderReproducerScript, type DifferentialFixture } from './reproducer.ts';
 import { checkQuery, mismatchSignature, runRound, type CaptureSnapshot, type PbrOracle } from './run-differential.ts';
 import { shrinkMismatch } from './shrink.ts';
 
@@ -111,6 +111,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   let shrunk = 0;
   for (const cls of summary.classes.values()) {
     if (shrunk >= opts.shrinkClasses) break;
+    // a CLI that does not run says nothing about the answers: nothing to shrink
+    if (cls.signature.includes('cli failure')) continue;
     shrunk++;
     opts.progress?.(`shrinking ${cls.signature} (seed ${cls.first.seed}, ${cls.first.commands.length} commands)`);
     try {
@@ -178,7 +180,7 @@ async function shrinkClass(cls: MismatchClass, oracle: PbrOracle, opts: SessionO
     };
     await mkdir(FIXTURE_DIR, { recursive: true });
     fixture = join(FIXTURE_DIR, `${name}.json`);
-    await writeFile(fixture, `${JSON.stringify(body, null, 2)}\n`);
+    await writeFile(fixture, formatFixture(body));
   }
   cls.shrunk = {
     commands: final.applied.applied, query: result.query, kernel: final.kernel, pbr: final.pbr, diffs: final.diffs,

@@ -56,7 +56,12 @@ class ConfigBuilder {
   private readonly tosValues = new Set<number>();
   private readonly groups = new Set<number>();
   private readonly rulePrefs: Record<AddrFamily, number[]> = { 4: [], 6: [] };
-  private readonly nexthopIds: { id: number; family: AddrFamily; group: boolean; blackhole: boolean }[] = [];
+  /** nexthop objects; `members` are the single nexthops a route through it uses (itself, or a group's) */
+  private readonly nexthopIds: { id: number; family: AddrFamily; members: number[] }[] = [];
+  /** gateways handed out to routes (neighbour entries are made for some) */
+  private readonly gateways: { family: AddrFamily; gateway: string; dev: string }[] = [];
+  /** single IPv6 nexthops some route already uses */
+  private readonly usedNexthops6 = new Set<number>();
 
   constructor(private readonly rnd: Random) {}
 
@@ -105,6 +110,9 @@ class ConfigBuilder {
     const routes6 = rnd.int(2, 12);
     for (let i = 0; i < routes4; i++) this.addRoute(4);
     for (let i = 0; i < routes6; i++) this.addRoute(6);
+    if (rnd.chance(0.15)) this.addExtraDefaults();
+    if (rnd.chance(0.3)) this.addNeighbours();
+    this.addDeletions();
     this.addRules();
     for (const d of this.devices) {
       if (d.state === 'down') this.ip('link', 'set', d.name, 'down');
@@ -283,6 +291,11 @@ class ConfigBuilder {
     if (rnd.chance(0.15)) s('net.ipv6.conf.all.ignore_routes_with_linkdown', 1);
     for (const d of devs) if (rnd.chance(0.08)) s(`net.ipv6.conf.${d}.ignore_routes_with_linkdown`, 1);
     if (rnd.chance(0.05)) s('net.ipv4.fib_multipath_use_neigh', 1);
+    if (rnd.chance(0.2)) s('net.ipv4.conf.all.promote_secondaries', 1);
+    for (const d of devs) {
+      if (rnd.chance(0.04)) s(`net.ipv6.conf.${d}.disable_ipv6`, 1);
+      if (rnd.chance(0.05)) s(`net.ipv6.conf.${d}.use_oif_addrs_only`, 1);
+    }
   }
 
   // ---------------------------------------------------------------- routes
@@ -297,7 +310,7 @@ class ConfigBuilder {
       const kind = rnd.weighted([[70, 'gateway'], [15, 'dev'], [15, 'blackhole']] as const);
       if (kind === 'blackhole') {
         this.ip(family === 6 ? '-6' : '-4', 'nexthop', 'add', 'id', String(id), 'blackhole');
-        this.nexthopIds.push({ id, family, group: false, blackhole: true });
+        this.nexthopIds.push({ id, family, members: [id] });
         id++;
         continue;
       }
@@ -305,18 +318,18 @@ class ConfigBuilder {
       if (!hop) continue;
       const args = kind === 'dev' || hop.gateway === undefined ? ['dev', hop.dev] : ['via', hop.gateway, 'dev', hop.dev, ...(hop.onlink ? ['onlink'] : [])];
       this.ip(family === 6 ? '-6' : '-4', 'nexthop', 'add', 'id', String(id), ...args);
-      this.nexthopIds.push({ id, family, group: false, blackhole: false });
+      this.nexthopIds.push({ id, family, members: [id] });
       singles.push({ id, family });
       id++;
     }
     for (const family of [4, 6] as const) {
       const members = singles.filter((s) => s.family === family);
       if (members.length >= 2 && rnd.chance(0.7)) {
-        const group = rnd.sample(members, rnd.int(2, members.length))
-          .map((m) => (rnd.chance(0.4) ? `${m.id},${rnd.int(1, 4)}` : String(m.id))).join('/');
+        const chosen = rnd.sample(members, rnd.int(2, members.length));
+        const group = chosen.map((m) => (rnd.chance(0.4) ? `${m.id},${rnd.int(1, 4)}` : String(m.id))).join('/');
         const gid = 100 + id++;
         this.ip('nexthop', 'add', 'id', String(gid), 'group', group);
-        this.nexthopIds.push({ id: gid, family, group: true, blackhole: false });
+        this.nexthopIds.push({ id: gid, family, members: chosen.map((m) => m.id) });
       }
     }
   }
@@ -335,6 +348,7 @@ class ConfigBuilder {
     const pick = rnd.pick(subnets);
     let gateway = randomAddressIn(rnd, pick.prefix);
     for (let i = 0; i < 3 && (family === 4 ? d.v4 : d.v6).some((a) => a.address === gateway); i++) gateway = randomAddressIn(rnd, pick.prefix);
+    this.gateways.push({ family, gateway, dev: d.name });
     return { gateway, dev: d.name, onlink: false };
   }
 
@@ -417,6 +431,48 @@ class ConfigBuilder {
     this.ip('route', 'add', family === 4 ? '0.0.0.0/0' : '::/0', ...hops);
   }
 
+  /** More default routes in main with the same metric: fib_select_default() picks among them by neighbour state. */
+  private addExtraDefaults(): void {
+    const n = this.rnd.int(1, 2);
+    for (let i = 0; i < n; i++) {
+      const hop = this.pickGateway(4);
+      if (hop?.gateway === undefined || hop.onlink) continue;
+      this.ip('route', 'append', '0.0.0.0/0', 'via', hop.gateway, 'dev', hop.dev);
+    }
+  }
+
+  /** Static neighbour entries for some gateways, in states that never change by themselves or by lookups. */
+  private addNeighbours(): void {
+    const rnd = this.rnd;
+    for (const g of rnd.sample(this.gateways, rnd.int(1, 4))) {
+      const state = rnd.pick(g.family === 4 ? ['permanent', 'stale', 'noarp', 'failed'] : ['permanent', 'stale', 'noarp']);
+      this.ip(...(g.family === 6 ? ['-6'] : []), 'neigh', 'replace', g.gateway, 'lladdr', this.randomMac(), 'dev', g.dev, 'nud', state);
+    }
+  }
+
+  /** Deletes a few kernel-made routes and addresses (secondary promotion, missing connected/local routes). */
+  private addDeletions(): void {
+    const rnd = this.rnd;
+    const withV4 = this.devices.filter((d) => d.v4.length > 0);
+    if (withV4.length === 0) return;
+    if (rnd.chance(0.08)) {
+      const d = rnd.pick(withV4);
+      const a = rnd.pick(d.v4);
+      this.ip('route', 'del', formatPrefixText(a.prefix), 'dev', d.name);
+    }
+    if (rnd.chance(0.05)) {
+      const d = rnd.pick(withV4);
+      this.ip('route', 'del', 'local', rnd.pick(d.v4).address, 'dev', d.name, 'table', 'local');
+    }
+    const promotable = withV4.filter((d) => d.v4.some((a, i) => d.v4.findIndex((b) => b.prefix.value === a.prefix.value && b.prefix.length === a.prefix.length) < i));
+    if (promotable.length > 0 && rnd.chance(0.3)) {
+      const d = rnd.pick(promotable);
+      const primary = d.v4[0] as OwnAddress;
+      if (rnd.chance(0.5)) this.sysctl(`net.ipv4.conf.${d.name}.promote_secondaries=1`);
+      this.ip('addr', 'del', `${primary.address}/${primary.prefix.length}`, 'dev', d.name);
+    }
+  }
+
   private broadcastCandidate(): string {
     const owned = this.devices.flatMap((d) => d.v4).filter((a) => a.prefix.length < 31);
     const rnd = this.rnd;
@@ -436,14 +492,19 @@ class ConfigBuilder {
   /** Appends the next-hop part of a unicast/multicast route; false when no next hop can be built. */
   private appendNexthops(args: string[], family: AddrFamily, type: string): boolean {
     const rnd = this.rnd;
-    const nhids = this.nexthopIds.filter((n) => n.family === family);
+    // IPv6 routes sharing a nexthop share its cached route: `ip -6 route get` then reports the metric and
+    // prefsrc of whichever route filled the cache first (query-order dependent), so never share one
+    const nhids = this.nexthopIds.filter((n) => n.family === family && (family === 4 || !n.members.some((m) => this.usedNexthops6.has(m))));
     const form = rnd.weighted([[50, 'via'], [20, 'dev'], [15, 'multipath'], [nhids.length > 0 ? 15 : 0, 'nhid']] as const);
     if (type === 'multicast' || form === 'dev') {
       args.push('dev', rnd.pick(this.devices).name);
+      if (type === 'unicast' && rnd.chance(0.08)) args.push('scope', 'host');
       return true;
     }
     if (form === 'nhid') {
-      args.push('nhid', String(rnd.pick(nhids).id));
+      const nh = rnd.pick(nhids);
+      if (family === 6) for (const m of nh.members) this.usedNexthops6.add(m);
+      args.push('nhid', String(nh.id));
       return true;
     }
     if (form === 'multipath') {

@@ -9,6 +9,7 @@ import { generateQueries } from './generate-queries.ts';
 import { parseBatchStderr } from './ip-batch.ts';
 import { kernelErrorAnswer, parseKernelRouteLine } from './kernel-answer.ts';
 import { createRandom, deriveSeed } from './prng.ts';
+import { FIXTURE_FORMAT, formatFixture, isDifferentialFixture, renderReproducerScript, type DifferentialFixture } from './reproducer.ts';
 import { queryGroups, shrinkMismatch } from './shrink.ts';
 
 test('prng: same seed, same sequence; different seeds differ', () => {
@@ -114,6 +115,8 @@ test('compare-answers: contract fields only, presence matters, errors by errno',
   assert.deepEqual(compareAnswers(failure, [{ error: { errno: 'EINVAL', message: 'invalid' } }]).map((d) => d.field), ['message']);
   assert.deepEqual(compareAnswers(failure, [{ type: 'unicast' }]).map((d) => d.field), ['outcome']);
   assert.deepEqual(compareAnswers(failure, []).map((d) => d.field), ['outcome']);
+  assert.equal(compareAnswers(failure, { crash: 'TypeError: x is undefined' })[0]?.pbr, 'crash (TypeError)');
+  assert.equal(compareAnswers(kernel, { cliFailure: 'exit 1' })[0]?.pbr, 'cli failure');
 });
 
 test('shrink: keeps only the commands the mismatch needs, then drops query selectors', async () => {
@@ -130,4 +133,20 @@ test('shrink: keeps only the commands the mismatch needs, then drops query selec
 
 test('shrink: query groups pair keywords with their argument', () => {
   assert.deepEqual(queryGroups(['iif', 'a0', '10.0.0.1', 'fibmatch', 'to', '1.2.3.4']), [['iif', 'a0'], ['10.0.0.1'], ['fibmatch'], ['to', '1.2.3.4']]);
+});
+
+test('reproducer: a fixture survives formatting, one command per line', () => {
+  const fixture: DifferentialFixture = {
+    format: FIXTURE_FORMAT, name: 'x', seed: 1, diagnosis: 'd',
+    commands: [{ target: 'router', tool: 'ip', args: ['link', 'set', 'lo', 'up'] }, { target: 'router', tool: 'sysctl', args: ['a.b=1'] }],
+    query: ['10.0.0.1', 'iif', 'a0'], kernel: [{ type: 'local' }], pbrAtRecording: [{ type: 'unicast' }], kernelRelease: '6.18.44',
+  };
+  const text = formatFixture(fixture);
+  assert.deepEqual(JSON.parse(text), fixture);
+  assert.ok(isDifferentialFixture(JSON.parse(text)));
+  assert.equal(text.split('\n').filter((l) => l.includes('"target"')).length, 2);
+  const script = renderReproducerScript({ seed: 1, commands: fixture.commands, query: fixture.query, kernel: fixture.kernel, pbr: fixture.pbrAtRecording, diffs: [] });
+  assert.match(script, /^ip -n "\$R" link set lo up$/m);
+  assert.match(script, /^ip netns exec "\$R" sysctl -qw a\.b=1$/m);
+  assert.match(script, /^ip -n "\$R" -d -j route get 10\.0\.0\.1 iif a0$/m);
 });

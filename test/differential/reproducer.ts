@@ -49,6 +49,16 @@ export function renderReproducerScript(r: ReproducerInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The fixture as JSON text: one line per field, one line per command (readable diffs in review). */
+export function formatFixture(f: DifferentialFixture): string {
+  const lines = Object.entries(f).map(([key, value]) => {
+    if (key !== 'commands') return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+    const commands = (value as readonly ConfigCommand[]).map((c) => `    ${JSON.stringify(c)}`).join(',\n');
+    return `  "commands": [\n${commands}\n  ]`;
+  });
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
 export function isDifferentialFixture(x: unknown): x is DifferentialFixture {
   if (typeof x !== 'object' || x === null) return false;
   const f = x as Record<string, unknown>;

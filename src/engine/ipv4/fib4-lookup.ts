@@ -19,6 +19,8 @@ export class Fib4 {
   readonly merged: boolean;
   /** rules that make input lookups dissect ports/protocol (fib_rules_require_fldissect) */
   readonly requireFlowDissect: boolean;
+  /** some route carries realms (fib_num_tclassid_users > 0): source validation always does the full check */
+  readonly realmsUsed: boolean;
 
   constructor(private readonly ctx: EngineContext) {
     const state = ctx.state;
@@ -33,6 +35,7 @@ export class Fib4 {
     }
     for (const [id, routes] of byTable) this.tables.set(id, new Fib4Table(id, ctx, routes));
     this.requireFlowDissect = ctx.rules(4).some((r) => ruleRequiresFlowDissect(ctx, r));
+    this.realmsUsed = state.routes.some((r) => r.family === 4 && (r.realms ?? 0) !== 0);
   }
 
   /** fib_get_table(); while merged, the local table is the main trie. */

@@ -1,7 +1,5 @@
 // The IPv4 lookup key (struct flowi4) and the constants the IPv4 paths use.
-import { makeIpv4 } from '../../addr/ipv4.ts';
 import { formatIpv4Value } from '../../addr/ipv4.ts';
-import type { Ipv4Address } from '../../addr/types.ts';
 import type { RuleFlowCommon } from '../rules.ts';
 
 export const IPPROTO_ICMP = 1;
@@ -22,10 +20,6 @@ export interface Flow4 extends RuleFlowCommon {
   oif: number;
   l3mdev: number;
   l3mdevFromOif: boolean;
-}
-
-export function ip4(value: number): Ipv4Address {
-  return makeIpv4(value);
 }
 
 export function fmt4(value: number): string {

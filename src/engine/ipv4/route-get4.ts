@@ -40,6 +40,8 @@ function fibmatchRoute(ctx: EngineContext, res: FibResult4, rtType: ResolvedRout
     scope: r.scope,
     protocol: r.protocol,
     ...(r.nhid !== undefined ? { nhid: r.nhid } : {}),
+    ...(r.metrics ? { metrics: r.metrics } : {}),
+    ...(r.realms ? { realms: r.realms } : {}),
     ...(!single
       ? {
           nexthops: res.fi.nexthops.map((nh) => ({
@@ -81,6 +83,8 @@ function replyRoute(ctx: EngineContext, rt: OutputRoute4 | InputRoute4, f: Reply
     flags: rt.type === 'multicast' ? ['rt_offload_failed'] : [],
     cache: rt.cache,
     ...(tos !== 0 ? { tos } : {}),
+    ...(rt.dstFi?.route.metrics ? { metrics: rt.dstFi.route.metrics } : {}),
+    ...(rt.dstFi?.route.realms ? { realms: rt.dstFi.route.realms } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import type { ExplainSink } from '../explain.ts';
 import { describeRoute } from '../format.ts';
 import { kernelAtLeast } from '../kernel-version.ts';
 import { deviceJoinedGroup, inetAddrOnlink, l3mdevMasterIfindex } from './addr4.ts';
-import { numPaths, type FibNh4 } from './fib4-info.ts';
+import { numPaths, type FibInfo4, type FibNh4 } from './fib4-info.ts';
 import type { Fib4 } from './fib4-lookup.ts';
 import type { FibResult4 } from './fib4-table.ts';
 import { fmt4, IPPROTO_IGMP, isLbcast4, isLocalMulticast4, isLoopback4, isMulticast4, type Flow4 } from './flow4.ts';
@@ -23,6 +23,8 @@ export interface InputRoute4 {
   /** the lookup's table, 0 when no lookup produced the route */
   readonly table: number;
   readonly result?: FibResult4;
+  /** the fib_info the route took its gateway, metrics and realms from (rt_set_nexthop) */
+  readonly dstFi?: FibInfo4;
   readonly cache: readonly string[];
   readonly candidates?: readonly FibNh4[];
 }
@@ -218,6 +220,7 @@ function forward(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4, dev: Link,
       ...(gateway ? { gateway } : {}),
       table: res.table,
       result: res,
+      dstFi: res.fi,
       cache,
       ...(candidates ? { candidates } : {}),
     },

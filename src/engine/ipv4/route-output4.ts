@@ -8,7 +8,7 @@ import type { EngineContext } from '../context.ts';
 import type { ExplainSink } from '../explain.ts';
 import { describeRoute } from '../format.ts';
 import { deviceJoinedGroup, inetSelectAddr, l3mdevMasterIfindex, lookupIfaddr } from './addr4.ts';
-import { resultPrefsrc, type FibNh4 } from './fib4-info.ts';
+import { resultPrefsrc, type FibInfo4, type FibNh4 } from './fib4-info.ts';
 import type { Fib4 } from './fib4-lookup.ts';
 import type { FibResult4 } from './fib4-table.ts';
 import { fmt4, INADDR_LOOPBACK, IPPROTO_IGMP, isLbcast4, isLocalMulticast4, isLoopback4, isMulticast4, type Flow4 } from './flow4.ts';
@@ -25,6 +25,8 @@ export interface OutputRoute4 {
   readonly table: number;
   /** the FIB entry used (res.fi), for fibmatch */
   readonly result?: FibResult4;
+  /** the fib_info the route took its gateway, metrics and realms from (rt_set_nexthop) */
+  readonly dstFi?: FibInfo4;
   /** RTCF_LOCAL / RTCF_BROADCAST / RTCF_MULTICAST as cache words */
   readonly cache: readonly string[];
   /** every next hop the kernel may pick when the multipath hash is unknown */
@@ -53,7 +55,6 @@ interface MakeRouteInput {
   readonly res?: FibResult4;
   readonly type: RouteType;
   readonly devOut: number;
-  readonly origOif: number;
   readonly local: boolean;
   readonly candidates?: readonly FibNh4[];
 }
@@ -100,6 +101,7 @@ function makeOutputRoute(ctx: EngineContext, flow: Flow4, m: MakeRouteInput, exp
       saddr: flow.saddr,
       table: m.res?.table ?? 0,
       ...(m.res ? { result: m.res } : {}),
+      ...(gatewayFrom ? { dstFi: gatewayFrom.fi } : {}),
       cache: ['local', 'mc', 'brd'].filter((w) => cache.has(w)),
       ...(m.candidates ? { candidates: m.candidates } : {}),
     },
@@ -113,7 +115,6 @@ function makeOutputRoute(ctx: EngineContext, flow: Flow4, m: MakeRouteInput, exp
  */
 // mirrors ip_route_output_key_hash_rcu(), net/ipv4/route.c
 export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: HashPacket4, explain: ExplainSink): OutputOutcome4 {
-  let origOif = flow.oif;
   let devOut = 0;
   if (flow.saddr !== 0) {
     if (isMulticast4(flow.saddr) || isLbcast4(flow.saddr)) return fail(explain, 'EINVAL', `source ${fmt4(flow.saddr)} is multicast/broadcast`);
@@ -122,7 +123,7 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
       if (devOut === 0) return fail(explain, 'ENETUNREACH', `source ${fmt4(flow.saddr)} is not a local address`);
       explain.add('path', `multicast/broadcast destination with a local source: sent on ${ctx.devName(devOut)}, the device owning ${fmt4(flow.saddr)}`);
       flow.oif = devOut;
-      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, origOif, local: false }, explain);
+      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     if (ipDevFind(ctx, fib, flow.saddr, explain) === 0) return fail(explain, 'ENETUNREACH', `source ${fmt4(flow.saddr)} is not a local address`);
     explain.add('check', `source ${fmt4(flow.saddr)} is a local address`);
@@ -135,7 +136,7 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     if (isLocalMulticast4(flow.daddr) || isLbcast4(flow.daddr) || flow.proto === IPPROTO_IGMP) {
       if (flow.saddr === 0) flow.saddr = inetSelectAddr(ctx, devOut, 0, RT_SCOPE_LINK);
       explain.add('path', `link-local multicast or limited broadcast: sent on oif ${dev.name} without a lookup`);
-      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, origOif, local: false }, explain);
+      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     if (flow.saddr === 0) {
       if (isMulticast4(flow.daddr)) flow.saddr = inetSelectAddr(ctx, devOut, 0, flow.scope);
@@ -147,14 +148,14 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     if (flow.saddr === 0) flow.saddr = INADDR_LOOPBACK;
     flow.oif = LOOPBACK_IFINDEX;
     explain.add('path', `destination 0.0.0.0 means this host: local delivery to ${fmt4(flow.daddr)} on lo`);
-    return makeOutputRoute(ctx, flow, { type: 'local', devOut: LOOPBACK_IFINDEX, origOif, local: true }, explain);
+    return makeOutputRoute(ctx, flow, { type: 'local', devOut: LOOPBACK_IFINDEX, local: true }, explain);
   }
   const looked = fib.lookup(flow, false, explain);
   if (looked.kind === 'error') {
     if (flow.oif !== 0 && (isMulticast4(flow.daddr) || flow.l3mdev === 0)) {
       if (flow.saddr === 0) flow.saddr = inetSelectAddr(ctx, devOut, 0, RT_SCOPE_LINK);
       explain.add('path', `lookup failed (${looked.errno}) but an oif is given: the destination is assumed on-link on ${ctx.devName(devOut)}`);
-      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, origOif, local: false }, explain);
+      return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     return { kind: 'error', errno: looked.errno };
   }
@@ -167,9 +168,8 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     }
     const master = l3mdevMasterIfindex(ctx, res.nh.ifindex);
     devOut = master !== 0 ? master : LOOPBACK_IFINDEX;
-    origOif = res.nh.ifindex;
     flow.oif = devOut;
-    return makeOutputRoute(ctx, flow, { res, type: 'local', devOut, origOif, local: true }, explain);
+    return makeOutputRoute(ctx, flow, { res, type: 'local', devOut, local: true }, explain);
   }
   const table = fib.table(res.table);
   const choice = selectPath4(ctx, res, flow, pkt, table?.numDefault ?? 0, explain);
@@ -188,7 +188,7 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
   return makeOutputRoute(
     ctx,
     flow,
-    { res: chosen, type: chosen.type, devOut, origOif, local: false, ...(choice.candidates ? { candidates: choice.candidates } : {}) },
+    { res: chosen, type: chosen.type, devOut, local: false, ...(choice.candidates ? { candidates: choice.candidates } : {}) },
     explain,
   );
 }

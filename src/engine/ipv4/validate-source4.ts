@@ -112,7 +112,7 @@ export function validateSource4(
 ): ValidateSourceResult {
   const rpf = ctx.sysctls.rpFilter(dev.name);
   const sendRedirects = ctx.sysctls.sendRedirects(dev.name);
-  if (rpf === 0 && (dev.ifindex !== oif || !sendRedirects)) {
+  if (rpf === 0 && !fib.realmsUsed && (dev.ifindex !== oif || !sendRedirects)) {
     if (ctx.sysctls.acceptLocal(dev.name)) {
       explain.add('check', 'rp_filter off and accept_local on: source accepted');
       return { ok: true, onlink: false };
@@ -128,7 +128,8 @@ export function validateSource4(
     }
     explain.add('check', 'rp_filter off, but custom rules or local routes exist: full source check');
   } else {
-    explain.add('check', rpf !== 0 ? `rp_filter ${rpf === 1 ? 'strict' : 'loose'} (max of all and ${dev.name})` : `hairpin on ${dev.name} with send_redirects on: full source check`);
+    const why = rpf !== 0 ? `rp_filter ${rpf === 1 ? 'strict' : 'loose'} (max of all and ${dev.name})` : fib.realmsUsed ? 'routes with realms exist: full source check' : `hairpin on ${dev.name} with send_redirects on: full source check`;
+    explain.add('check', why);
   }
   return fullCheck(ctx, fib, pkt, src, dst, oif, dev, rpf, explain);
 }

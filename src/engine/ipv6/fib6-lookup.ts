@@ -45,7 +45,7 @@ function describeNh(nh: Fib6Nh): string {
 }
 
 export function describeEntry(e: Fib6Entry, nh: Fib6Nh | undefined): string {
-  const what = e.reject ? e.route.type : e.route.type === 'unicast' ? '' : `${e.route.type} `;
+  const what = e.route.type === 'unicast' ? '' : `${e.route.type} `;
   const src = e.route.src && e.route.src.length > 0 ? ` from ${formatRouteDst(e.route.src)}` : '';
   const path = e.reject ? '' : nh ? ` ${describeNh(nh)}` : e.nhObject ? ` nhid ${e.nhObject.id}` : '';
   return `${what}${formatRouteDst(e.route.dst)}${src}${path} metric ${e.metric}${e.route.pref ? ` pref ${e.route.pref}` : ''}`.trim();
@@ -72,10 +72,14 @@ export function scoreRoute6(ctx: Ipv6Context, entry: Fib6Entry, nh: Fib6Nh, oif:
   return m;
 }
 
-function scoreText(score: number | string): string {
+const PREF_NAMES = ['', 'low', 'medium', 'high'];
+
+function scoreText(score: number | string, oif: number): string {
   if (score === FAIL_HARD) return 'not on the required device';
   if (score === FAIL_PROBE) return 'gateway neighbour FAILED';
-  return typeof score === 'string' ? score : `score ${score}`;
+  if (typeof score === 'string') return score;
+  const device = oif === 0 ? '' : score & 2 ? "the lookup's device, " : 'another device, ';
+  return `score ${score} (${device}pref ${PREF_NAMES[score >> 2] ?? '?'})`;
 }
 
 /** The score find_match() gives, or the reason the path is not a candidate at all. */
@@ -84,7 +88,7 @@ function matchScore(ctx: Ipv6Context, entry: Fib6Entry, nh: Fib6Nh, oif: number,
   if (nh.dead) return 'dead';
   if (nh.linkdown && ignoresLinkdown(ctx, nh.dev)) return `linkdown and ${nh.dev} ignores routes with linkdown`;
   const m = scoreRoute6(ctx, entry, nh, oif, strict);
-  return m === FAIL_HARD ? scoreText(m) : m;
+  return m === FAIL_HARD ? scoreText(m, oif) : m;
 }
 
 function expired(entry: Fib6Entry): boolean {
@@ -116,7 +120,7 @@ function selectInNode(ctx: Ipv6Context, node: Fib6Node, key: Fib6TableKey, stric
     for (const nh of paths) {
       const s = matchScore(ctx, entry, nh, key.oif, strict);
       const better = typeof s === 'number' && s > best;
-      explain.add('route', `${describeEntry(entry, nh)}: ${scoreText(s)}${better ? ' (best so far)' : ''}`);
+      explain.add('route', `${describeEntry(entry, nh)}: ${scoreText(s, key.oif)}${better ? ', best so far' : ''}`);
       if (better) {
         best = s;
         match = { entry, nh, blackholeNh: false };

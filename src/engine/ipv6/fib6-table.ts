@@ -100,17 +100,18 @@ export function resolveNexthopObject(id: number, byId: (id: number) => NexthopOb
 
 /** The fib6_info entries of one model route (several for a multipath route). */
 function entriesOf(route: Route, byId: (id: number) => NexthopObject | undefined): Fib6Entry[] {
-  const reject = REJECT_TYPES.has(route.type);
+  // a nexthop-object route is never a reject route: `ip route` shows a blackhole nexthop's route as type blackhole
+  const reject = route.nhid === undefined && REJECT_TYPES.has(route.type);
   const siblings: Fib6Entry[] = [];
   const add = (path: { nh: Fib6Nh } | { nhObject: Fib6NexthopObject }) => {
     siblings.push({ route, table: route.table, metric: route.metric, reject, ...path, siblings });
   };
-  if (reject) {
-    // reject routes get the loopback device as their nexthop (ip6_route_info_create())
-    add({ nh: { dev: 'lo', dead: false, linkdown: false, weight: 1, flags: [] } });
-  } else if (route.nhid !== undefined) {
+  if (route.nhid !== undefined) {
     const nhObject = resolveNexthopObject(route.nhid, byId);
     if (nhObject) add({ nhObject });
+  } else if (reject) {
+    // reject routes get the loopback device as their nexthop (ip6_route_info_create())
+    add({ nh: { dev: 'lo', dead: false, linkdown: false, weight: 1, flags: [] } });
   } else {
     for (const hop of route.nexthops) {
       const nh = nhOf(hop);

@@ -234,3 +234,75 @@ run([
   { name: 'suppress_ifgroup 5 skips the route via c0', state: groupFive().rule({ priority: 43, table: 100, suppressIfgroup: 5 }), query: query6('2001:db8:55::1'), expect: { via: '2001:db8:a::2', table: 254 } },
   { name: 'rule l3mdev never matches outside a VRF', state: ruleLab().rule({ priority: 10, l3mdev: true, action: 'unreachable' }), query: query6('2001:db8:55::1'), expect: { table: 254 } },
 ]);
+
+// answer details beyond the route line
+test('route metrics travel with the answer (mtu lock 1400 advmss 1300 hoplimit 10)', () => {
+  const metrics = [
+    { name: 'mtu', value: 1400, lock: true },
+    { name: 'advmss', value: 1300, lock: false },
+    { name: 'hoplimit', value: 10, lock: false },
+  ];
+  const state = threeLinkLab().route({ dst: '2001:db8:9::/48', via: '2001:db8:b::2', dev: 'b0', metrics });
+  const ctx = buildIpv6Context(state.build());
+  for (const q of [query6('2001:db8:9::1'), query6('2001:db8:9::1', { iif: 'a0' }), query6('2001:db8:9::1', { fibmatch: true })]) {
+    const a = routeGet6(ctx, q);
+    assert.ok(a.ok);
+    assert.deepEqual(a.route.metrics, metrics);
+  }
+});
+
+test('fibmatch of a source-specific route reports its from prefix', () => {
+  const state = threeLinkLab().route({ dst: '2001:db8:5::/48', from: '2001:db8:c::/64', via: '2001:db8:c::2', dev: 'c0' });
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:5::1', { from: '2001:db8:c::1', fibmatch: true }));
+  assert.ok(a.ok);
+  assert.deepEqual(
+    [formatIp(a.route.dst), a.route.prefixLength, a.route.from && formatIp(a.route.from), a.route.fromPrefixLength, a.route.dev, a.route.prefsrc],
+    ['2001:db8:5::', 48, '2001:db8:c::', 64, 'c0', undefined],
+  );
+});
+
+test('fibmatch of a local route names the address device, not lo', () => {
+  const a = routeGet6(buildIpv6Context(threeLinkLab().build()), query6('2001:db8:a::1', { fibmatch: true }));
+  assert.ok(a.ok);
+  assert.deepEqual([a.route.type, a.route.dev, a.route.prefixLength, a.route.table], ['local', 'a0', 128, 255]);
+});
+
+test('fibmatch of a nexthop object route', () => {
+  const state = threeLinkLab()
+    .nexthopObject({ id: 2, gateway: { family: 6, value: 0x20010db8000c00000000000000000006n }, dev: 'c0' })
+    .route({ dst: '2001:db8:6::/48', nhid: 2 });
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:6::1', { fibmatch: true }));
+  assert.ok(a.ok);
+  assert.deepEqual([a.route.nhid, a.route.gateway && formatIp(a.route.gateway), a.route.dev, a.route.nexthops], [2, '2001:db8:c::6', 'c0', undefined]);
+});
+
+test('anycast route (forwarding on): delivered through lo, source is the device address', () => {
+  const state = threeLinkLab()
+    .sysctl('net/ipv6/conf/all/forwarding', 1)
+    .route({ dst: '2001:db8:a::/128', type: 'anycast', dev: 'a0', table: 255, metric: 0, protocol: 'kernel' });
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:a::'));
+  assert.ok(a.ok);
+  assert.deepEqual([a.route.type, a.route.dev, a.route.table, a.route.prefsrc && formatIp(a.route.prefsrc)], ['anycast', 'lo', 255, '2001:db8:a::1']);
+});
+
+test('explain names every rule, the visited nodes with their scores and the source choice', () => {
+  const state = sourceRule().route({ dst: '2001:db8:99::/48', via: '2001:db8:b::2', dev: 'b0', metric: 10 });
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:99::1', { oif: 'b0', from: '2001:db8:a::1' }));
+  assert.ok(a.ok);
+  const text = a.explain.map((s) => `${s.kind}: ${s.text}`);
+  const expected = [
+    'rule: rule 0: from all lookup local: matches (matches every packet)',
+    'rule: rule 100: from 2001:db8:b::/64 lookup 100: no match (2001:db8:a::1 not in 2001:db8:b::/64)',
+    "route: 2001:db8:99::/48 via 2001:db8:b::2 dev b0 metric 10 pref medium: score 10 (the lookup's device, pref medium), best so far",
+    'source: selected source 2001:db8:b::1 (b0)',
+  ];
+  for (const line of expected) assert.ok(text.includes(line), `missing: ${line}\n${text.join('\n')}`);
+});
+
+test('a user-added anycast route keeps its device (no RTF_ANYCAST)', () => {
+  // recorded by the differential fuzzer: anycast 64:ff9b::ffff:ffff … dev d0 → "dev d0"
+  const state = threeLinkLab().route({ dst: '2001:db8:300::/48', type: 'anycast', dev: 'a0', table: 255, metric: 20 });
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:300::fffc'));
+  assert.ok(a.ok);
+  assert.deepEqual([a.route.type, a.route.dev, a.route.metric], ['anycast', 'a0', 20]);
+});

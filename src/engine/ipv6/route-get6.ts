@@ -10,7 +10,7 @@ import { needsStrictIface } from './addr-type.ts';
 import type { Ipv6Context } from './context.ts';
 import type { Fib6Path } from './fib6-path.ts';
 import type { Fib6Entry, Fib6Nh } from './fib6-table.ts';
-import { buildFlow6, type Flow6 } from './flow6.ts';
+import { buildFlow6, INVALID_UID, type Flow6 } from './flow6.ts';
 import { ipv6RuleHooks } from './rules6.ts';
 import { selectSourceAddress6 } from './source-address.ts';
 
@@ -22,10 +22,20 @@ function fail(errno: Errno, explain: ExplainSink, why: string): RouteAnswer {
   return { ok: false, errno, explain: explain.steps };
 }
 
-/** The device the answer names: local and anycast routes deliver through lo (or their VRF). */
+/**
+ * Whether the route carries RTF_LOCAL or RTF_ANYCAST: every local route, but only the anycast routes the
+ * kernel adds for its own anycast addresses (addrconf_f6i_alloc(): /128, proto kernel, metric 0); an
+ * `anycast` route added with `ip route` has no RTF_ANYCAST, even with `proto kernel`.
+ */
+function deliversLocally(entry: Fib6Entry): boolean {
+  const r = entry.route;
+  return r.type === 'local' || (r.type === 'anycast' && r.protocol === 'kernel' && r.dst.length === 128 && r.metric === 0);
+}
+
+/** The device the answer names: local and kernel anycast routes deliver through lo (or their VRF). */
 // mirrors ip6_rt_get_dev_rcu(), net/ipv6/route.c
 function resultDev(ctx: Ipv6Context, entry: Fib6Entry, nh: Fib6Nh): string {
-  if (entry.route.type !== 'local' && entry.route.type !== 'anycast') return nh.dev;
+  if (!deliversLocally(entry)) return nh.dev;
   const dev = ctx.engine.linkByName(nh.dev);
   if (dev?.l3Master) return dev.name;
   const master = dev?.master !== undefined ? ctx.engine.linkByName(dev.master) : undefined;
@@ -118,10 +128,10 @@ function resolvedRoute(ctx: Ipv6Context, query: RouteQuery, flow: Flow6, path: F
 }
 
 function describeFlow(flow: Flow6, query: RouteQuery): string {
-  const parts = [`${flow.input ? `input from ${query.iif ?? ''}` : 'output'}: to ${formatIp(flow.daddr)}`];
+  const parts = [`${flow.input ? `input on ${query.iif ?? ''}` : 'output'}: to ${formatIp(flow.daddr)}`];
   parts.push(flow.hasSaddr ? `from ${formatIp(flow.saddr)}` : 'no source');
   if (!flow.input && flow.oif !== 0) parts.push(`oif ${query.oif ?? ''}`);
-  parts.push(`mark 0x${flow.mark.toString(16)}`, `uid ${flow.uid}`, `tclass 0x${flow.tclass.toString(16)}`);
+  parts.push(`mark 0x${flow.mark.toString(16)}`, `uid ${flow.uid === INVALID_UID ? `${INVALID_UID} (INVALID_UID: none given)` : flow.uid}`, `tclass 0x${flow.tclass.toString(16)}`);
   if (flow.proto !== 0) parts.push(`proto ${flow.proto}${flow.sport || flow.dport ? ` ports ${flow.sport}→${flow.dport}` : ''}`);
   if (flow.strict.iface) parts.push('strict device (RT6_LOOKUP_F_IFACE)');
   if (flow.strict.reachable) parts.push('host mode: gateways with a FAILED neighbour are avoided');

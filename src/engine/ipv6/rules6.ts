@@ -45,7 +45,7 @@ export function lookupPolicyTable(ctx: Ipv6Context, tableId: number, flow: Flow6
   }
   const errno = REJECT_ERRNO[path.entry.route.type];
   if (errno === 'EAGAIN') {
-    explain.add('route', `throw route ${describeEntry(path.entry, undefined)}`);
+    explain.add('route', `${describeEntry(path.entry, undefined)}: go on with the next rule`);
     return { kind: 'continue', why: `throw route in table ${name}` };
   }
   if (errno) {

@@ -15,6 +15,7 @@ import {
   type Nexthop,
   type NexthopObject,
   type Route,
+  type RouteMetric,
   type RouteType,
   type Rule,
 } from '../../model/network-state.ts';
@@ -51,6 +52,7 @@ export interface RouteSpec {
   readonly protocol?: string;
   readonly dead?: boolean;
   readonly linkdown?: boolean;
+  readonly metrics?: readonly RouteMetric[];
 }
 
 export type RuleSpec = Partial<Omit<Rule, 'family' | 'order' | 'src' | 'dst'>> & {
@@ -147,6 +149,7 @@ export class Ipv6StateBuilder {
       ...(spec.src ? { prefsrc: ip6(spec.src) } : {}),
       ...(spec.from ? { src: prefix6(spec.from) } : {}),
       ...(spec.nhid !== undefined ? { nhid: spec.nhid } : {}),
+      ...(spec.metrics ? { metrics: spec.metrics } : {}),
       flags: [],
       pref: spec.pref ?? 'medium',
       order: this.routeOrder++,
