@@ -163,7 +163,7 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
     case 'example':
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr example --help`');
       await io.stdout.flush();
-      return runExample();
+      return runExample(io);
   }
 }
 
