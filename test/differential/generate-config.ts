@@ -48,6 +48,7 @@ class ConfigBuilder {
   private readonly devices: GenDevice[] = [];
   private readonly loAddresses: OwnAddress[] = [];
   private readonly allAddresses = new Set<string>();
+  private uniqueMetric = 0;
   private readonly destinations: Record<AddrFamily, TextPrefix[]> = { 4: [], 6: [] };
   private readonly tables: number[] = [];
   private readonly marks = new Set<number>();
@@ -419,6 +420,13 @@ class ConfigBuilder {
     if ((type === 'unicast' || type === 'local') && rnd.chance(0.12)) {
       const own = this.ownAddresses(family);
       if (own.length > 0) args.push('src', rnd.pick(own));
+      // IPv6 gateway routes of equal metric become ECMP siblings, and a dump shows one merged route with
+      // the first sibling's src only: a metric of its own keeps this route's src observable
+      if (own.length > 0 && family === 6 && [...args, ...hops].includes('via')) {
+        const at = args.indexOf('metric');
+        if (at >= 0) args.splice(at, 2);
+        args.push('metric', String(3000 + this.uniqueMetric++));
+      }
     }
     if (family === 6 && type === 'unicast' && rnd.chance(0.1)) args.push('pref', rnd.pick(['low', 'medium', 'high']));
     this.ip(...args, ...hops);

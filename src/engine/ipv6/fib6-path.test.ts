@@ -179,3 +179,17 @@ test('fibmatch lists the siblings starting with the chosen one', () => {
   assert.ok(b.ok);
   assert.deepEqual(b.route.nexthops?.map((n) => `${n.dev} ${n.weight}`), ['b0 2', 'c0 1']);
 });
+
+test('a blackhole nexthop later in the leaf overrides a usable route of the same metric', () => {
+  // recorded: "2001:db8:8::/48 dev b0" then "append 2001:db8:8::/48 nhid 300" (blackhole) → Invalid argument;
+  // ip -6 route shows the second one as "blackhole 2001:db8:8::/48 nhid 300 dev lo"
+  const state = threeLinkLab()
+    .route({ dst: '2001:db8:8::/48', dev: 'b0' })
+    .nexthopObject({ id: 300, blackhole: true })
+    .route({ dst: '2001:db8:8::/48', type: 'blackhole', nhid: 300 });
+  const ctx = buildIpv6Context(state.build());
+  for (const q of [query6('2001:db8:8::1'), query6('2001:db8:8::1', { iif: 'b0', from: '2001:db8:a::1' }), query6('2001:db8:8::1', { fibmatch: true })]) {
+    const a = routeGet6(ctx, q);
+    assert.equal(a.ok ? 'ok' : a.errno, 'EINVAL');
+  }
+});
