@@ -3,7 +3,7 @@
 // snapshot load: JSON.parse of the same file). Ratios are reported, never asserted.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import type { Family, IpPrefix } from '../src/addr/types.ts';
 import { formatBytes, formatCount, formatMs, formatRate, formatRatio, renderBenchTable, skippedRow, type BenchRow } from './bench-table.ts';
 import { benchLpm, readPrefixFile } from './lpm.ts';
 import { labPrefixes, NetnsLab, netnsUnavailableReason } from './netns-lab.ts';
-import { benchRouteGet, type BatchAnswers, type RouteGetBenchResult } from './route-get-bench.ts';
+import { benchRouteGet, nextTurn, type BatchAnswers, type RouteGetBenchResult } from './route-get-bench.ts';
 import { captureSnapshotTimed, measureSnapshotLoad, type CaptureResult, type SnapshotLoadResult } from './snapshot-load.ts';
 import { syntheticPrefixes, syntheticQueries } from './synthetic-prefixes.ts';
 
@@ -70,23 +70,28 @@ function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`bench: ${text}\n`);
 }
 
-/** How many queries the naive twin can answer in NAIVE_BUDGET_MS, from a timed probe of five. */
+/** How many queries the naive twin can answer in NAIVE_BUDGET_MS, from a timed probe (after a warm-up). */
 function naiveSampleSize(family: Family, prefixes: readonly IpPrefix[], queries: Uint32Array): { sample: number; buildMs: number } {
   const t0 = performance.now();
   const naive = buildNaivePrefixTable(family, prefixes).table;
   const buildMs = performance.now() - t0;
   const w = family === 4 ? 1 : 4;
-  const probe = 5;
-  const t1 = performance.now();
-  naive.longestMatchBatch(queries.subarray(0, probe * w), new Int32Array(probe));
-  const perQuery = (performance.now() - t1) / probe;
+  const probe = (first: number, count: number): number => {
+    const t = performance.now();
+    naive.longestMatchBatch(queries.subarray(first * w, (first + count) * w), new Int32Array(count));
+    return (performance.now() - t) / count;
+  };
+  probe(0, 5);
+  const perQuery = probe(5, 20);
   return { sample: Math.min(queries.length / w, Math.max(20, Math.floor(NAIVE_BUDGET_MS / perQuery))), buildMs };
 }
 
-function lpmRows(label: string, family: Family, prefixes: readonly IpPrefix[], queryCount: number, notes: string[]): BenchRow[] {
+async function lpmRows(label: string, family: Family, prefixes: readonly IpPrefix[], queryCount: number, notes: string[]): Promise<BenchRow[]> {
   progress(`longest-prefix match, IPv${family}, ${label}`);
   const queries = syntheticQueries(family, prefixes, queryCount);
+  await nextTurn();
   const { sample, buildMs: naiveBuildMs } = naiveSampleSize(family, prefixes, queries);
+  await nextTurn();
   const r = benchLpm(family, prefixes, queries, { naiveQueries: sample });
   const what = `LPM IPv${family}, ${formatCount(r.distinct)} ${label} prefixes`;
   const naive = `${formatRate(r.naiveLookupsPerSec, 'lookups')} (naive twin, ${formatCount(sample)} queries)`;
@@ -100,7 +105,7 @@ function lpmRows(label: string, family: Family, prefixes: readonly IpPrefix[], q
   ];
 }
 
-function lpmSection(options: BenchOptions, notes: string[]): BenchRow[] {
+async function lpmSection(options: BenchOptions, notes: string[]): Promise<BenchRow[]> {
   const tables: [string, Family, IpPrefix[]][] = [];
   if (options.prefixes !== undefined) {
     const t0 = performance.now();
@@ -115,7 +120,9 @@ function lpmSection(options: BenchOptions, notes: string[]): BenchRow[] {
     `LPM queries: ${formatCount(options.lpmQueries)} per table, 90% inside a random prefix of the table; the naive twin answers only ` +
       `the first queries of the same list (as many as it does in about ${NAIVE_BUDGET_MS / 1000} s), checked against the fast table.`,
   );
-  return tables.flatMap(([label, family, prefixes]) => lpmRows(label, family, prefixes, options.lpmQueries, notes));
+  const rows: BenchRow[] = [];
+  for (const [label, family, prefixes] of tables) rows.push(...(await lpmRows(label, family, prefixes, options.lpmQueries, notes)));
+  return rows;
 }
 
 function buildCli(notes: string[]): string | undefined {
@@ -162,7 +169,7 @@ function snapshotRows(capture: CaptureResult, load: SnapshotLoadResult): BenchRo
 }
 
 /** Sections 2 and 3: one namespace, routes added size by size; each size is captured and loaded, the --routes one queried. */
-function namespaceSections(options: BenchOptions, workDir: string, registerLab: (lab: NetnsLab) => void, notes: string[]): BenchRow[] {
+async function namespaceSections(options: BenchOptions, workDir: string, registerLab: (lab: NetnsLab) => void, notes: string[]): Promise<BenchRow[]> {
   const sizes = [...new Set([10_000, 100_000, ...(options.full ? [1_000_000] : []), options.routes])].sort((a, b) => a - b);
   const unavailable = netnsUnavailableReason() ?? buildCli(notes);
   if (unavailable !== undefined) {
@@ -185,15 +192,18 @@ function namespaceSections(options: BenchOptions, workDir: string, registerLab: 
   const fibTrie: string[] = [];
   for (const size of sizes) {
     progress(`loading routes up to ${formatCount(size)}`);
+    await nextTurn();
     loading.push(`${formatCount(size)} in ${formatMs(lab.addRoutes(size))}`);
     const file = join(workDir, `snapshot-${size}.json`);
     progress(`capturing and loading ${formatCount(size)} routes`);
+    await nextTurn();
     const capture = captureSnapshotTimed(lab.name, file, PBR_BIN);
     fibTrie.push(`${formatMs(capture.fibTrieMs)} at ${formatCount(size)} routes`);
+    await nextTurn();
     snapshots.push(...snapshotRows(capture, measureSnapshotLoad(file, REPO)));
     if (size === options.routes) {
       progress(`route get: ${formatCount(options.queries)} queries, pbr and ip -batch`);
-      routeGet.push(...routeGetRows(benchRouteGet({ lab, snapshot: file, queries: options.queries, workDir, pbrBin: PBR_BIN }), notes));
+      routeGet.push(...routeGetRows(await benchRouteGet({ lab, snapshot: file, queries: options.queries, workDir, pbrBin: PBR_BIN }), notes));
     }
   }
   notes.push(`ip -batch loaded the namespace's routes (cumulative): ${loading.join(', ')}.`);
@@ -203,7 +213,7 @@ function namespaceSections(options: BenchOptions, workDir: string, registerLab: 
 
 function machine(): string {
   const cores = cpus();
-  return `${cores.length} cores (${cores[0]?.model.trim() ?? 'unknown cpu'}), Linux ${release()}, node ${process.version}`;
+  return `${cores.length} cores (${cores[0]?.model.trim() ?? 'unknown cpu'}), Linux ${release()}, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the start`;
 }
 
 async function main(): Promise<void> {
@@ -227,11 +237,12 @@ async function main(): Promise<void> {
     });
   }
   const started = performance.now();
+  const where = machine();
   const notes: string[] = [];
-  const rows = [...lpmSection(options, notes), ...namespaceSections(options, workDir, (l) => (lab = l), notes)];
+  const rows = [...(await lpmSection(options, notes)), ...(await namespaceSections(options, workDir, (l) => (lab = l), notes))];
   cleanUp();
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
-  process.stdout.write(`pbr benchmark on ${machine()}; ${seconds} s\n\n${renderBenchTable(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+  process.stdout.write(`pbr benchmark on ${where}; ${seconds} s\n\n${renderBenchTable(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
 }
 
 await main();

@@ -15,6 +15,7 @@ export class EngineContext {
   private readonly addrs = new Map<string, InterfaceAddress[]>();
   private readonly nexthopObjects = new Map<number, NexthopObject>();
   private readonly sortedRules = new Map<Family, readonly Rule[]>();
+  private readonly rulePrefs = new Map<Family, ReadonlySet<number>>();
   private readonly orderedLinks: readonly Link[];
   private readonly v4Owners = new Map<number, InterfaceAddress>();
   private readonly groups = new Map<string, Set<number>>();
@@ -52,6 +53,8 @@ export class EngineContext {
     const byPref = (a: Rule, b: Rule) => a.priority - b.priority || a.order - b.order;
     this.sortedRules.set(4, [...state.rules4].sort(byPref));
     this.sortedRules.set(6, [...state.rules6].sort(byPref));
+    this.rulePrefs.set(4, new Set(state.rules4.map((r) => r.priority)));
+    this.rulePrefs.set(6, new Set(state.rules6.map((r) => r.priority)));
   }
 
   linkByName(name: string): Link | undefined {
@@ -103,6 +106,11 @@ export class EngineContext {
   /** The rule list of one family in kernel order (pref ascending, then insertion order). */
   rules(family: Family): readonly Rule[] {
     return this.sortedRules.get(family) ?? [];
+  }
+
+  /** Some rule of the family has this pref (a goto to it is resolved). */
+  hasRulePref(family: Family, pref: number): boolean {
+    return this.rulePrefs.get(family)?.has(pref) ?? false;
   }
 
   tableName(id: number): string {

@@ -8,9 +8,14 @@ import { routeGet4 } from './ipv4/route-get4.ts';
 import { buildIpv6Context, type Ipv6Context } from './ipv6/context.ts';
 import { routeGet6 } from './ipv6/route-get6.ts';
 
+export interface RouteGetOptions {
+  /** collect the reasoning in the answer's `explain` (--explain); without it `explain` is empty and no text is built */
+  readonly explain?: boolean;
+}
+
 export interface Engine {
-  /** Answers one query as `ip route get` does on the snapshot's kernel, with the reasoning in `explain`. */
-  routeGet(query: RouteQuery): RouteAnswer;
+  /** Answers one query as `ip route get` does on the snapshot's kernel. */
+  routeGet(query: RouteQuery, options?: RouteGetOptions): RouteAnswer;
 }
 
 /** Builds the indexes of `state` once; every query after that reuses them. */
@@ -19,19 +24,19 @@ export function createEngine(state: NetworkState): Engine {
   let fib4: Fib4 | undefined;
   let ipv6: Ipv6Context | undefined;
   return {
-    routeGet(query: RouteQuery): RouteAnswer {
+    routeGet(query: RouteQuery, options: RouteGetOptions = {}): RouteAnswer {
+      const explain = new ExplainSink(options.explain ?? false);
       const mixed = [query.dst, query.from].some((a) => a !== undefined && a.family !== query.family);
       if (mixed) {
-        const explain = new ExplainSink();
-        explain.add('check', `addresses of another family in an IPv${query.family} query: EINVAL`);
+        explain.add('check', () => `addresses of another family in an IPv${query.family} query: EINVAL`);
         return { ok: false, errno: 'EINVAL', explain: explain.steps };
       }
       if (query.family === 6) {
         ipv6 ??= buildIpv6Context(state, ctx);
-        return routeGet6(ipv6, query);
+        return routeGet6(ipv6, query, explain);
       }
       fib4 ??= new Fib4(ctx);
-      return routeGet4(ctx, fib4, query, new ExplainSink());
+      return routeGet4(ctx, fib4, query, explain);
     },
   };
 }

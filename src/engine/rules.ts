@@ -1,8 +1,9 @@
 // The policy routing rule walk shared by IPv4 and IPv6 (spec §3.1, §3.2).
+import { ipprotoName } from '../model/iproute2-names.ts';
 import type { PortRange, Rule, RuleInterface } from '../model/network-state.ts';
 import type { Errno } from '../model/route-query.ts';
 import type { EngineContext } from './context.ts';
-import type { ExplainSink } from './explain.ts';
+import { explainText, type ExplainSink, type ExplainText } from './explain.ts';
 import { describeRule } from './format.ts';
 import { kernelAtLeast } from './kernel-version.ts';
 
@@ -30,15 +31,21 @@ export type RuleActionOutcome<R> =
   /** stops the walk: an error route type, or a rule action unreachable/prohibit/blackhole */
   | { readonly kind: 'error'; readonly errno: Errno }
   /** EAGAIN: nothing matched, a throw route, or a missing table — the walk goes on */
-  | { readonly kind: 'continue'; readonly why: string };
+  | { readonly kind: 'continue'; readonly why: ExplainText };
+
+/** A selector test: whether it holds, and why (built only for --explain); an empty why adds nothing. */
+export interface SelectorVerdict {
+  readonly ok: boolean;
+  readonly why: ExplainText;
+}
 
 export interface RuleWalkHooks<R> {
   /** the family's selectors: from/to/tos/dscp/flowlabel (fib4_rule_match, fib6_rule_match) */
-  matchFamily(rule: Rule): { readonly ok: boolean; readonly why: string };
+  matchFamily(rule: Rule): SelectorVerdict;
   /** runs the rule's action: a table lookup, or the errno of an error action (fib4_rule_action) */
   action(rule: Rule): RuleActionOutcome<R>;
-  /** reason text when the successful result is suppressed (fib4_rule_suppress), else undefined */
-  suppress(rule: Rule, result: R): string | undefined;
+  /** reason when the successful result is suppressed (fib4_rule_suppress), else undefined */
+  suppress(rule: Rule, result: R): ExplainText | undefined;
 }
 
 export type RuleWalkResult<R> =
@@ -64,39 +71,37 @@ function interfaceMatches(
   flow: RuleFlowCommon,
   fromOif: boolean,
   ctx: EngineContext,
-): { ok: boolean; why: string } {
+): SelectorVerdict {
   const dev = sel.detached ? undefined : ctx.linkByName(sel.name);
   const what = fromOif ? 'oif' : 'iif';
-  if (!dev) return { ok: false, why: `${what} ${sel.name} is detached (no such device)` };
+  if (!dev) return { ok: false, why: () => `${what} ${sel.name} is detached (no such device)` };
   // 6.15+: an iif/oif naming an L3 master matches the flow's L3 domain (l3mdev_fib_rule_iif_match)
   if (dev.l3Master && kernelAtLeast(ctx.kernel, 6, 15)) {
     const ok = flow.l3mdev === dev.ifindex && flow.l3mdevFromOif === fromOif;
-    return { ok, why: `${what} ${sel.name} (L3 master) ${ok ? 'is' : 'is not'} the flow's L3 domain` };
+    return { ok, why: () => `${what} ${sel.name} (L3 master) ${ok ? 'is' : 'is not'} the flow's L3 domain` };
   }
   const ok = flowIfindex === dev.ifindex;
-  const flowDev = flowIfindex === 0 ? 'none' : ctx.devName(flowIfindex);
-  return { ok, why: `${what} ${sel.name} ${ok ? '=' : '≠'} flow ${what} ${flowDev}` };
+  return { ok, why: () => `${what} ${sel.name} ${ok ? '=' : '≠'} flow ${what} ${flowIfindex === 0 ? 'none' : ctx.devName(flowIfindex)}` };
 }
 
 // mirrors fib_rule_match(), net/core/fib_rules.c (plus the ipproto/port tests both families share)
-function matchRule<R>(
-  rule: Rule,
-  flow: RuleFlowCommon,
-  hooks: RuleWalkHooks<R>,
-  ctx: EngineContext,
-): { ok: boolean; why: string } {
+function matchRule<R>(rule: Rule, flow: RuleFlowCommon, hooks: RuleWalkHooks<R>, ctx: EngineContext): SelectorVerdict {
   const verdict = matchSelectors(rule, flow, hooks, ctx);
   if (!rule.invert) return verdict;
-  return { ok: !verdict.ok, why: `not (${verdict.why})` };
+  return { ok: !verdict.ok, why: () => `not (${explainText(verdict.why)})` };
 }
 
-function matchSelectors<R>(
-  rule: Rule,
-  flow: RuleFlowCommon,
-  hooks: RuleWalkHooks<R>,
-  ctx: EngineContext,
-): { ok: boolean; why: string } {
-  const passed: string[] = [];
+function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+function portText(range: PortRange & { readonly mask?: number }): string {
+  if (range.mask !== undefined) return `${range.start}/${hex(range.mask)}`;
+  return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
+}
+
+function matchSelectors<R>(rule: Rule, flow: RuleFlowCommon, hooks: RuleWalkHooks<R>, ctx: EngineContext): SelectorVerdict {
+  const passed: ExplainText[] = [];
   if (rule.iif) {
     const m = interfaceMatches(rule.iif, flow.iif, flow, false, ctx);
     if (!m.ok) return m;
@@ -108,25 +113,33 @@ function matchSelectors<R>(
     passed.push(m.why);
   }
   if (((rule.fwmark ^ flow.mark) & rule.fwmask) !== 0) {
-    return { ok: false, why: `mark 0x${flow.mark.toString(16)} & 0x${(rule.fwmask >>> 0).toString(16)} ≠ 0x${rule.fwmark.toString(16)}` };
+    return { ok: false, why: () => `mark ${hex(flow.mark)} & ${hex(rule.fwmask)} ≠ ${hex(rule.fwmark)}` };
   }
-  if (rule.fwmask !== 0) passed.push(`mark 0x${flow.mark.toString(16)} matches`);
+  if (rule.fwmask !== 0) passed.push(() => `mark ${hex(flow.mark)} & ${hex(rule.fwmask)} = ${hex(rule.fwmark)}`);
   if (rule.tunId !== undefined && rule.tunId !== 0n) return { ok: false, why: 'tun_id set, the lookup carries none' };
-  if (rule.l3mdev && flow.l3mdev === 0) return { ok: false, why: 'l3mdev rule, the flow is in no L3 domain' };
-  if (rule.uidRange && (flow.uid < rule.uidRange.start || flow.uid > rule.uidRange.end)) {
-    return { ok: false, why: `uid ${flow.uid} outside ${rule.uidRange.start}-${rule.uidRange.end}` };
+  if (rule.l3mdev) {
+    if (flow.l3mdev === 0) return { ok: false, why: 'l3mdev rule, the flow is in no L3 domain' };
+    passed.push(() => `the flow is in the L3 domain of ${ctx.devName(flow.l3mdev)}`);
   }
-  if (rule.uidRange) passed.push(`uid ${flow.uid} in range`);
-  if (rule.ipProto !== undefined && rule.ipProto !== 0 && rule.ipProto !== flow.proto) {
-    return { ok: false, why: `ipproto ${flow.proto} ≠ ${rule.ipProto}` };
+  if (rule.uidRange) {
+    const { start, end } = rule.uidRange;
+    if (flow.uid < start || flow.uid > end) return { ok: false, why: () => `uid ${flow.uid} outside ${start}-${end}` };
+    passed.push(() => `uid ${flow.uid} in ${start}-${end}`);
+  }
+  if (rule.ipProto !== undefined && rule.ipProto !== 0) {
+    if (rule.ipProto !== flow.proto) return { ok: false, why: () => `ipproto ${ipprotoName(flow.proto)} ≠ ${ipprotoName(rule.ipProto ?? 0)}` };
+    passed.push(() => `ipproto ${ipprotoName(flow.proto)}`);
   }
   const masks = kernelAtLeast(ctx.kernel, 6, 15);
-  if (!portMatches(rule.sport, flow.sport, masks)) return { ok: false, why: `sport ${flow.sport} does not match` };
-  if (!portMatches(rule.dport, flow.dport, masks)) return { ok: false, why: `dport ${flow.dport} does not match` };
+  for (const [word, range, port] of [['sport', rule.sport, flow.sport], ['dport', rule.dport, flow.dport]] as const) {
+    if (!portRangeSet(range)) continue;
+    if (!portMatches(range, port, masks)) return { ok: false, why: () => `${word} ${port} not in ${portText(range)}` };
+    passed.push(() => `${word} ${port} in ${portText(range)}`);
+  }
   const fam = hooks.matchFamily(rule);
   if (!fam.ok) return fam;
-  if (fam.why) passed.push(fam.why);
-  return { ok: true, why: passed.length > 0 ? passed.join(', ') : 'matches every packet' };
+  if (fam.why !== '') passed.push(fam.why);
+  return { ok: true, why: () => (passed.length > 0 ? passed.map(explainText).filter((t) => t !== '').join(', ') : 'matches every packet') };
 }
 
 /** The first rule in list order whose pref equals the goto target (fib_nl_newrule's ctarget). */
@@ -155,48 +168,49 @@ export function walkRules<R>(
   ctx: EngineContext,
   explain: ExplainSink,
 ): RuleWalkResult<R> {
-  const name = (id: number) => ctx.tableName(id);
   let i = 0;
   let jumped = false;
   while (i < rules.length) {
     const rule = rules[i];
     if (!rule) break;
     const m = matchRule(rule, flow, hooks, ctx);
-    const head = `${jumped ? 'goto → ' : ''}rule ${describeRule(rule, name)}`;
+    const via = jumped ? 'goto → ' : '';
+    const head = (): string => `${via}rule ${describeRule(ctx, rule)}`;
     jumped = false;
     if (!m.ok) {
-      explain.add('rule', `${head}: no match (${m.why})`);
+      explain.add('rule', () => `${head()}: no match (${explainText(m.why)})`);
       i++;
       continue;
     }
+    const matched = (): string => `${head()}: matches (${explainText(m.why)})`;
     if (rule.action === 'goto') {
       const t = gotoTarget(rules, i);
       if (t < 0) {
-        explain.add('rule', `${head}: matches (${m.why}); goto ${rule.gotoTarget ?? '?'} is unresolved, continuing`);
+        explain.add('rule', () => `${matched()}; goto ${rule.gotoTarget ?? '?'} is unresolved, continuing`);
         i++;
       } else {
-        explain.add('rule', `${head}: matches (${m.why}); jumping to the first rule with pref ${rule.gotoTarget ?? '?'}`);
+        explain.add('rule', () => `${matched()}; jumping to the first rule with pref ${rule.gotoTarget ?? '?'}`);
         i = t;
         jumped = true;
       }
       continue;
     }
     if (rule.action === 'nop') {
-      explain.add('rule', `${head}: matches (${m.why}); nop, continuing`);
+      explain.add('rule', () => `${matched()}; nop, continuing`);
       i++;
       continue;
     }
-    explain.add('rule', `${head}: matches (${m.why})`);
+    explain.add('rule', matched);
     const outcome = explain.nest(() => hooks.action(rule));
     if (outcome.kind === 'error') return { kind: 'error', errno: outcome.errno, rule };
     if (outcome.kind === 'continue') {
-      explain.nest(() => explain.add('rule', `continuing with the next rule: ${outcome.why}`));
+      explain.nest(() => explain.add('rule', () => `continuing with the next rule: ${explainText(outcome.why)}`));
       i++;
       continue;
     }
     const suppressed = hooks.suppress(rule, outcome.result);
     if (suppressed !== undefined) {
-      explain.nest(() => explain.add('rule', `result suppressed (${suppressed}), continuing`));
+      explain.nest(() => explain.add('rule', () => `result suppressed (${explainText(suppressed)}), continuing`));
       i++;
       continue;
     }

@@ -12,7 +12,7 @@ import {
 } from '../model/network-state.ts';
 import { tableName, type RtTables } from '../model/rt-tables.ts';
 import type { IpPrinter } from './ip-printer.ts';
-import { dsfieldName, protocolId, protocolName, scopeName } from './iproute2-names.ts';
+import { dsfieldName, protocolId, protocolName, scopeName } from '../model/iproute2-names.ts';
 
 /** RTNH_F_* and RTM_F_* bits of rtm_flags / rtnh_flags, in the order print_rt_flags() prints them. */
 export const RT_FLAG_BITS: readonly (readonly [number, string])[] = [

@@ -104,6 +104,9 @@ class ConfigBuilder {
     for (const p of V6_DESTINATIONS.slice(0, 3)) this.destinations[6].push(parsePrefixText(p));
     const tableCount = rnd.int(1, 3);
     this.tables.push(...rnd.sample([100, 101, 200, 1000, 253, 10], tableCount));
+    // before any route: nexthops cache their source address, and an IPv4 address change after that leaves
+    // the cache stale until some lookup refreshes it (query-order dependent answers)
+    this.deleteAddresses();
     if (rnd.chance(0.3)) this.addNexthopObjects();
     if (rnd.chance(0.6)) this.addDefaultRoute(4);
     if (rnd.chance(0.5)) this.addDefaultRoute(6);
@@ -113,7 +116,7 @@ class ConfigBuilder {
     for (let i = 0; i < routes6; i++) this.addRoute(6);
     if (rnd.chance(0.15)) this.addExtraDefaults();
     if (rnd.chance(0.3)) this.addNeighbours();
-    this.addDeletions();
+    this.deleteKernelRoutes();
     this.addRules();
     for (const d of this.devices) {
       if (d.state === 'down') this.ip('link', 'set', d.name, 'down');
@@ -449,17 +452,50 @@ class ConfigBuilder {
     }
   }
 
-  /** Static neighbour entries for some gateways, in states that never change by themselves or by lookups. */
+  /**
+   * Static neighbour entries for some gateways, in states that never change by themselves or by lookups.
+   * Not for IPv4 default-route gateways: with several defaults, fib_select_default() consults their
+   * neighbour state and remembers the last choice (fa_default), so answers would depend on earlier queries.
+   */
   private addNeighbours(): void {
     const rnd = this.rnd;
-    for (const g of rnd.sample(this.gateways, rnd.int(1, 4))) {
+    const defaultGateways = this.defaultRouteGateways();
+    const candidates = this.gateways.filter((g) => g.family === 6 || !defaultGateways.has(g.gateway));
+    for (const g of rnd.sample(candidates, rnd.int(1, 4))) {
       const state = rnd.pick(g.family === 4 ? ['permanent', 'stale', 'noarp', 'failed'] : ['permanent', 'stale', 'noarp']);
       this.ip(...(g.family === 6 ? ['-6'] : []), 'neigh', 'replace', g.gateway, 'lladdr', this.randomMac(), 'dev', g.dev, 'nud', state);
     }
   }
 
-  /** Deletes a few kernel-made routes and addresses (secondary promotion, missing connected/local routes). */
-  private addDeletions(): void {
+  /** Gateways of IPv4 /0 routes so far, directly or through nexthop objects. */
+  private defaultRouteGateways(): Set<string> {
+    const nexthopGateway = new Map<string, string>();
+    const groups = new Map<string, string[]>();
+    const out = new Set<string>();
+    for (const c of this.commands) {
+      const a = c.args.filter((w) => !w.startsWith('-'));
+      const after = (word: string): string[] => a.flatMap((w, i) => (w === word && a[i + 1] !== undefined ? [a[i + 1] as string] : []));
+      if (a[0] === 'nexthop' && a[1] === 'add') {
+        const id = after('id')[0] ?? '';
+        const via = after('via')[0];
+        if (via !== undefined) nexthopGateway.set(id, via);
+        const group = after('group')[0];
+        if (group !== undefined) groups.set(id, group.split('/').map((m) => m.split(',')[0] ?? ''));
+      } else if (a[0] === 'route' && a.includes('0.0.0.0/0')) {
+        for (const g of after('via')) out.add(g);
+        for (const id of after('nhid')) {
+          for (const member of groups.get(id) ?? [id]) {
+            const g = nexthopGateway.get(member);
+            if (g !== undefined) out.add(g);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Deletes a few kernel-made routes (missing connected and local routes). */
+  private deleteKernelRoutes(): void {
     const rnd = this.rnd;
     const withV4 = this.devices.filter((d) => d.v4.length > 0);
     if (withV4.length === 0) return;
@@ -472,12 +508,20 @@ class ConfigBuilder {
       const d = rnd.pick(withV4);
       this.ip('route', 'del', 'local', rnd.pick(d.v4).address, 'dev', d.name, 'table', 'local');
     }
-    const promotable = withV4.filter((d) => d.v4.some((a, i) => d.v4.findIndex((b) => b.prefix.value === a.prefix.value && b.prefix.length === a.prefix.length) < i));
-    if (promotable.length > 0 && rnd.chance(0.3)) {
-      const d = rnd.pick(promotable);
-      const primary = d.v4[0] as OwnAddress;
+  }
+
+  /** Deletes a primary address that has secondaries (promoted with promote_secondaries, else deleted with it). */
+  private deleteAddresses(): void {
+    const rnd = this.rnd;
+    const sameSubnet = (a: OwnAddress, b: OwnAddress): boolean => a.prefix.value === b.prefix.value && a.prefix.length === b.prefix.length;
+    // the primary of a subnet is its first address; it has a secondary when a later one shares the subnet
+    const primaries = this.devices.flatMap((d) => d.v4
+      .filter((a, i) => d.v4.findIndex((b) => sameSubnet(a, b)) === i && d.v4.some((b, j) => j > i && sameSubnet(a, b)))
+      .map((a) => ({ d, a })));
+    if (primaries.length > 0 && rnd.chance(0.3)) {
+      const { d, a } = rnd.pick(primaries);
       if (rnd.chance(0.5)) this.sysctl(`net.ipv4.conf.${d.name}.promote_secondaries=1`);
-      this.ip('addr', 'del', `${primary.address}/${primary.prefix.length}`, 'dev', d.name);
+      this.ip('addr', 'del', `${a.address}/${a.prefix.length}`, 'dev', d.name);
     }
   }
 
@@ -494,7 +538,8 @@ class ConfigBuilder {
     if (type === 'local' || type === 'broadcast' || type === 'anycast') {
       return rnd.weighted([[60, undefined], [25, 'main'], [15, String(rnd.pick(this.tables))]]);
     }
-    return rnd.weighted<string | undefined>([[45, undefined], [10, 'main'], [45, String(rnd.pick(this.tables))]]);
+    // now and then a unicast/error route in table local: it shares the merged trie with main until a rule changes
+    return rnd.weighted<string | undefined>([[45, undefined], [10, 'main'], [45, String(rnd.pick(this.tables))], [3, 'local']]);
   }
 
   /** Appends the next-hop part of a unicast/multicast route; false when no next hop can be built. */

@@ -3,6 +3,7 @@ import type { IpAddress } from '../../addr/types.ts';
 import type { Link, Nexthop, NexthopObject, Route } from '../../model/network-state.ts';
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../../model/network-state.ts';
 import type { EngineContext } from '../context.ts';
+import type { ExplainText } from '../explain.ts';
 import { computeUpperBounds } from '../multipath-hash.ts';
 import { inetSelectAddr, v4 } from './addr4.ts';
 
@@ -90,10 +91,10 @@ export function nhIgnoredForLinkdown(ctx: EngineContext, nh: FibNh4): boolean {
 }
 
 // mirrors fib_lookup_good_nhc(), include/net/ip_fib.h
-export function goodNhForLookup(ctx: EngineContext, nh: FibNh4, oif: number, ignoreLinkstate: boolean): { ok: boolean; why: string } {
+export function goodNhForLookup(ctx: EngineContext, nh: FibNh4, oif: number, ignoreLinkstate: boolean): { ok: boolean; why: ExplainText } {
   if (nh.dead) return { ok: false, why: 'next hop is dead' };
   if (!ignoreLinkstate && nhIgnoredForLinkdown(ctx, nh)) return { ok: false, why: 'next hop is linkdown and ignore_routes_with_linkdown is set' };
-  if (oif !== 0 && oif !== nh.ifindex) return { ok: false, why: `next hop device ${nh.dev?.name ?? '?'} is not oif ${ctx.devName(oif)}` };
+  if (oif !== 0 && oif !== nh.ifindex) return { ok: false, why: () => `next hop device ${nh.dev?.name ?? '?'} is not oif ${ctx.devName(oif)}` };
   return { ok: true, why: '' };
 }
 

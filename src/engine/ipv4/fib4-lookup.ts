@@ -4,8 +4,8 @@ import type { Rule } from '../../model/network-state.ts';
 import { LOOPBACK_IFINDEX, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../../model/network-state.ts';
 import type { Errno } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
-import type { ExplainSink } from '../explain.ts';
-import { walkRules, type RuleActionOutcome, type RuleWalkHooks } from '../rules.ts';
+import type { ExplainSink, ExplainText } from '../explain.ts';
+import { walkRules, type RuleActionOutcome, type RuleWalkHooks, type SelectorVerdict } from '../rules.ts';
 import { l3mdevMasterIfindex, v4 } from './addr4.ts';
 import { Fib4Table, type FibResult4 } from './fib4-table.ts';
 import { fmt4, type Flow4 } from './flow4.ts';
@@ -60,14 +60,14 @@ export class Fib4 {
         if (out.kind === 'result') return out;
         if (out.kind === 'error') return { kind: 'error', errno: out.errno };
       }
-      explain.add('table', `no route to ${fmt4(flow.daddr)}: ENETUNREACH`);
+      explain.add('table', () => `no route to ${fmt4(flow.daddr)}: ENETUNREACH`);
       return { kind: 'error', errno: 'ENETUNREACH' };
     }
     updateL3mdevFlow(ctx, flow);
     const walked = walkRules(ctx.rules(4), flow, this.hooks(flow, ignoreLinkstate, explain), ctx, explain);
     if (walked.kind === 'result') return { kind: 'result', result: walked.result };
     if (walked.kind === 'error') {
-      explain.add('rule', `lookup fails with ${walked.errno}`);
+      explain.add('rule', () => `lookup fails with ${walked.errno}`);
       return { kind: 'error', errno: walked.errno };
     }
     return { kind: 'error', errno: 'ENETUNREACH' };
@@ -93,13 +93,13 @@ export class Fib4 {
       case 'lookup':
         break;
       default:
-        explain.add('rule', `action ${rule.action}: EINVAL`);
+        explain.add('rule', () => `action ${rule.action}: EINVAL`);
         return { kind: 'error', errno: 'EINVAL' };
     }
     const id = rule.l3mdev ? (this.ctx.linkByIndex(flow.l3mdev)?.vrfTable ?? 0) : rule.table;
     const table = this.table(id);
-    if (!table) return { kind: 'continue', why: `table ${this.ctx.tableName(id)} does not exist` };
-    explain.add('table', `looking up ${fmt4(flow.daddr)} in table ${this.ctx.tableName(id)}`);
+    if (!table) return { kind: 'continue', why: () => `table ${this.ctx.tableName(id)} does not exist` };
+    explain.add('table', () => `looking up ${fmt4(flow.daddr)} in table ${this.ctx.tableName(id)}`);
     const out = explain.nest(() => table.lookup(this.ctx, flow, ignoreLinkstate, explain));
     if (out.kind === 'error') return { kind: 'error', errno: out.errno };
     return out;
@@ -114,46 +114,43 @@ function ruleRequiresFlowDissect(ctx: EngineContext, r: Rule): boolean {
 }
 
 // mirrors fib4_rule_match(), net/ipv4/fib_rules.c
-export function matchFib4Rule(rule: Rule, flow: Flow4): { ok: boolean; why: string } {
-  const passed: string[] = [];
+export function matchFib4Rule(rule: Rule, flow: Flow4): SelectorVerdict {
+  const passed: (() => string)[] = [];
   if (rule.src) {
-    const mask = ipv4Netmask(rule.src.length);
-    if (((flow.saddr ^ v4(rule.src.address)) & mask) !== 0) {
-      return { ok: false, why: `source ${flow.saddr === 0 ? 'none (0.0.0.0)' : fmt4(flow.saddr)} not in ${fmt4(v4(rule.src.address))}/${rule.src.length}` };
+    const src = rule.src;
+    if (((flow.saddr ^ v4(src.address)) & ipv4Netmask(src.length)) !== 0) {
+      return { ok: false, why: () => `source ${flow.saddr === 0 ? 'none (0.0.0.0)' : fmt4(flow.saddr)} not in ${fmt4(v4(src.address))}/${src.length}` };
     }
-    if (rule.src.length > 0) passed.push(`source ${fmt4(flow.saddr)} in ${fmt4(v4(rule.src.address))}/${rule.src.length}`);
+    if (src.length > 0) passed.push(() => `source ${fmt4(flow.saddr)} in ${fmt4(v4(src.address))}/${src.length}`);
   }
   if (rule.dst) {
-    const mask = ipv4Netmask(rule.dst.length);
-    if (((flow.daddr ^ v4(rule.dst.address)) & mask) !== 0) {
-      return { ok: false, why: `destination ${fmt4(flow.daddr)} not in ${fmt4(v4(rule.dst.address))}/${rule.dst.length}` };
+    const dst = rule.dst;
+    if (((flow.daddr ^ v4(dst.address)) & ipv4Netmask(dst.length)) !== 0) {
+      return { ok: false, why: () => `destination ${fmt4(flow.daddr)} not in ${fmt4(v4(dst.address))}/${dst.length}` };
     }
-    if (rule.dst.length > 0) passed.push(`destination in ${fmt4(v4(rule.dst.address))}/${rule.dst.length}`);
+    if (dst.length > 0) passed.push(() => `destination ${fmt4(flow.daddr)} in ${fmt4(v4(dst.address))}/${dst.length}`);
   }
   if (rule.dscp) {
+    const dscp = rule.dscp;
     // `dscp` compares the full DSCP (6 bits), with an optional mask (6.15+)
-    if (((rule.dscp.value ^ (flow.tos >>> 2)) & rule.dscp.mask) !== 0) {
-      return { ok: false, why: `dscp ${flow.tos >>> 2} does not match ${rule.dscp.value}` };
-    }
-    passed.push(`dscp ${flow.tos >>> 2} matches`);
+    if (((dscp.value ^ (flow.tos >>> 2)) & dscp.mask) !== 0) return { ok: false, why: () => `dscp ${flow.tos >>> 2} does not match ${dscp.value}` };
+    passed.push(() => `dscp ${flow.tos >>> 2} matches`);
   } else if (rule.tos !== 0) {
     // legacy `tos`: only the bits 0x1c of the packet's tos are compared
-    if (rule.tos !== (flow.tos & 0x1c)) {
-      return { ok: false, why: `tos 0x${flow.tos.toString(16)} & 0x1c ≠ 0x${rule.tos.toString(16)}` };
-    }
-    passed.push(`tos 0x${flow.tos.toString(16)} & 0x1c = 0x${rule.tos.toString(16)}`);
+    if (rule.tos !== (flow.tos & 0x1c)) return { ok: false, why: () => `tos 0x${flow.tos.toString(16)} & 0x1c ≠ 0x${rule.tos.toString(16)}` };
+    passed.push(() => `tos 0x${flow.tos.toString(16)} & 0x1c = 0x${rule.tos.toString(16)}`);
   }
-  return { ok: true, why: passed.join(', ') };
+  return { ok: true, why: passed.length === 0 ? '' : () => passed.map((p) => p()).join(', ') };
 }
 
 // mirrors fib4_rule_suppress(), net/ipv4/fib_rules.c
-export function suppressFib4Result(rule: Rule, result: FibResult4): string | undefined {
+export function suppressFib4Result(rule: Rule, result: FibResult4): ExplainText | undefined {
   if (result.prefixLength <= rule.suppressPrefixlen) {
-    return `prefix length ${result.prefixLength} ≤ suppress_prefixlength ${rule.suppressPrefixlen}`;
+    return () => `prefix length ${result.prefixLength} ≤ suppress_prefixlength ${rule.suppressPrefixlen}`;
   }
   const dev = result.fi.nexthops[0]?.dev;
   if (rule.suppressIfgroup !== -1 && dev && dev.group === rule.suppressIfgroup) {
-    return `device ${dev.name} is in group ${rule.suppressIfgroup} (suppress_ifgroup)`;
+    return () => `device ${dev.name} is in group ${rule.suppressIfgroup} (suppress_ifgroup)`;
   }
   return undefined;
 }

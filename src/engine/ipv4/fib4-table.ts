@@ -6,7 +6,7 @@ import type { IpPrefix } from '../../addr/types.ts';
 import type { Route, RouteType } from '../../model/network-state.ts';
 import type { Errno } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
-import type { ExplainSink } from '../explain.ts';
+import { explainText, type ExplainSink, type ExplainText } from '../explain.ts';
 import { describeRoute } from '../format.ts';
 import { buildFibInfo4, goodNhForLookup, type FibInfo4, type FibNh4 } from './fib4-info.ts';
 import { fmt4, type Flow4 } from './flow4.ts';
@@ -38,7 +38,7 @@ export interface FibResult4 {
 export type TableLookup4 =
   | { readonly kind: 'result'; readonly result: FibResult4 }
   | { readonly kind: 'error'; readonly errno: Errno; readonly alias: FibAlias4 }
-  | { readonly kind: 'continue'; readonly why: string };
+  | { readonly kind: 'continue'; readonly why: ExplainText };
 
 // mirrors fib_props[].error, net/ipv4/fib_semantics.c
 const TYPE_ERRNO: Partial<Record<RouteType, Errno | 'EAGAIN'>> = {
@@ -108,26 +108,26 @@ export class Fib4Table {
       if (skipLeafKey === key) continue;
       skipLeafKey = undefined;
       for (const fa of this.aliasesById[id] ?? []) {
-        const what = `${describeRoute(fa.fi.route)}${fa.tableId !== this.id ? ` (table ${ctx.tableName(fa.tableId)})` : ''}`;
+        const what = (): string => `${describeRoute(fa.fi.route)}${fa.tableId !== this.id ? ` (table ${ctx.tableName(fa.tableId)})` : ''}`;
         if (fa.tos !== 0 && fa.tos !== (flow.tos & 0x1c)) {
-          explain.add('route', `${what}: skipped, route tos 0x${fa.tos.toString(16)} ≠ packet tos & 0x1c (0x${(flow.tos & 0x1c).toString(16)})`);
+          explain.add('route', () => `${what()}: skipped, route tos 0x${fa.tos.toString(16)} ≠ packet tos & 0x1c (0x${(flow.tos & 0x1c).toString(16)})`);
           continue;
         }
         if (fa.fi.route.scope < flow.scope) {
-          explain.add('route', `${what}: skipped, scope ${fa.fi.route.scope} is wider than the lookup's ${flow.scope}`);
+          explain.add('route', () => `${what()}: skipped, scope ${fa.fi.route.scope} is wider than the lookup's ${flow.scope}`);
           continue;
         }
         const err = TYPE_ERRNO[fa.type];
         if (err === 'EAGAIN') {
-          explain.add('route', `${what}: throw, this table gives no answer`);
-          return { kind: 'continue', why: `throw route ${describeRoute(fa.fi.route)}` };
+          explain.add('route', () => `${what()}: throw, this table gives no answer`);
+          return { kind: 'continue', why: () => `throw route ${describeRoute(fa.fi.route)}` };
         }
         if (err !== undefined) {
-          explain.add('route', `${what}: ${fa.type} route, lookup fails with ${err}`);
+          explain.add('route', () => `${what()}: ${fa.type} route, lookup fails with ${err}`);
           return { kind: 'error', errno: err, alias: fa };
         }
         if (fa.fi.allDead) {
-          explain.add('route', `${what}: skipped, every next hop is dead`);
+          explain.add('route', () => `${what()}: skipped, every next hop is dead`);
           continue;
         }
         const leaf = this.aliasesById[id] ?? [];
@@ -137,31 +137,32 @@ export class Fib4Table {
         });
         if (fa.fi.nhObject) {
           if (fa.fi.nhObject.blackhole) {
-            explain.add('route', `${what}: blackhole nexthop object, lookup fails with EINVAL`);
+            explain.add('route', () => `${what()}: blackhole nexthop object, lookup fails with EINVAL`);
             return { kind: 'error', errno: 'EINVAL', alias: fa };
           }
           const nh = fa.fi.nexthops.find((n) => goodNhForLookup(ctx, n, flow.oif, ignoreLinkstate).ok);
           if (nh) {
-            explain.add('route', `${what}: chosen`);
+            explain.add('route', () => `${what()}: chosen`);
             return result(nh);
           }
           // nexthop_get_nhc_lookup() failed: the kernel skips the rest of this trie leaf
-          explain.add('route', `${what}: skipped, no usable member of nexthop ${fa.fi.nhObject.id} (the rest of leaf ${fmt4(key)} is skipped too)`);
+          const id = fa.fi.nhObject.id;
+          explain.add('route', () => `${what()}: skipped, no usable member of nexthop ${id} (the rest of leaf ${fmt4(key)} is skipped too)`);
           skipLeafKey = key;
           break;
         }
-        const reasons: string[] = [];
+        const reasons: ExplainText[] = [];
         for (const nh of fa.fi.nexthops) {
           const good = goodNhForLookup(ctx, nh, flow.oif, ignoreLinkstate);
           if (good.ok) {
-            explain.add('route', `${what}: chosen`);
+            explain.add('route', () => `${what()}: chosen`);
             return result(nh);
           }
           reasons.push(good.why);
         }
-        explain.add('route', `${what}: skipped, ${reasons.length > 0 ? reasons.join('; ') : 'no next hop'}`);
+        explain.add('route', () => `${what()}: skipped, ${reasons.length > 0 ? reasons.map(explainText).join('; ') : 'no next hop'}`);
       }
     }
-    return { kind: 'continue', why: `no route in table ${ctx.tableName(this.id)} matches ${fmt4(flow.daddr)}` };
+    return { kind: 'continue', why: () => `no route in table ${ctx.tableName(this.id)} matches ${fmt4(flow.daddr)}` };
   }
 }

@@ -97,7 +97,7 @@ export function routeGet4(ctx: EngineContext, fib: Fib4, query: RouteQuery, expl
   const error = (errno: Parameters<typeof fail>[0], logLine?: string): RouteAnswer => fail(errno, explain, logLine);
   const proto = query.ipproto ?? IPPROTO_UDP;
   if (!ACCEPTED_PROTOS.has(proto)) {
-    explain.add('check', `ipproto ${proto}: ip route get accepts only tcp, udp and icmp (Unsupported ip proto)`);
+    explain.add('check', () => `ipproto ${proto}: ip route get accepts only tcp, udp and icmp (Unsupported ip proto)`);
     return error('EOPNOTSUPP');
   }
   const dst = v4(query.dst);
@@ -111,10 +111,10 @@ export function routeGet4(ctx: EngineContext, fib: Fib4, query: RouteQuery, expl
   if (query.iif !== undefined) {
     const dev = ctx.linkByName(query.iif);
     if (!dev) {
-      explain.add('check', `no device ${query.iif}: ENODEV`);
+      explain.add('check', () => `no device ${query.iif}: ENODEV`);
       return error('ENODEV');
     }
-    explain.add('path', `input path: packet from ${src ? fmt4(src) : '0.0.0.0'} to ${fmt4(dst)} received on ${dev.name}${mark ? ` with mark 0x${mark.toString(16)}` : ''}; uid is 0 for routing`);
+    explain.add('path', () => `input path: packet from ${src ? fmt4(src) : '0.0.0.0'} to ${fmt4(dst)} received on ${dev.name}${mark ? ` with mark 0x${mark.toString(16)}` : ''}; uid is 0 for routing`);
     const out = routeInput4(ctx, fib, { ...hashPkt, tos, mark }, dev, explain);
     if (out.kind === 'error') return error(out.errno, out.logLine);
     const rt = out.route;
@@ -128,13 +128,13 @@ export function routeGet4(ctx: EngineContext, fib: Fib4, query: RouteQuery, expl
   if (query.oif !== undefined) {
     const dev = ctx.linkByName(query.oif);
     if (!dev) {
-      explain.add('check', `no device ${query.oif}: ENODEV`);
+      explain.add('check', () => `no device ${query.oif}: ENODEV`);
       return error('ENODEV');
     }
     oif = dev.ifindex;
   }
   const flow: Flow4 = { daddr: dst, saddr: src, tos, scope: 0, iif: LOOPBACK_IFINDEX, oif, mark, uid, proto, sport, dport, l3mdev: 0, l3mdevFromOif: false };
-  explain.add('path', `output path: ${fmt4(dst)}${src ? ` from ${fmt4(src)}` : ''}${oif ? ` oif ${ctx.devName(oif)}` : ''}, iif lo, uid ${uid}, proto ${proto}${mark ? `, mark 0x${mark.toString(16)}` : ''}`);
+  explain.add('path', () => `output path: ${fmt4(dst)}${src ? ` from ${fmt4(src)}` : ''}${oif ? ` oif ${ctx.devName(oif)}` : ''}, iif lo, uid ${uid}, proto ${proto}${mark ? `, mark 0x${mark.toString(16)}` : ''}`);
   const out = routeOutput4(ctx, fib, flow, hashPkt, explain);
   if (out.kind === 'error') return error(out.errno);
   const rt = out.route;
@@ -153,12 +153,12 @@ function fibmatchAnswer(ctx: EngineContext, rt: OutputRoute4 | InputRoute4, expl
 
 function answer(route: ResolvedRoute, candidates: readonly NexthopCandidate[] | undefined, explain: ExplainSink): RouteAnswer {
   if (candidates) {
-    explain.add('note', `possible next hops: ${candidates.map((c) => `${c.gateway ? `via ${formatIp(c.gateway)} ` : ''}dev ${c.dev}`).join(', ')}`);
+    explain.add('note', () => `possible next hops: ${candidates.map((c) => `${c.gateway ? `via ${formatIp(c.gateway)} ` : ''}dev ${c.dev}`).join(', ')}`);
   }
   return { ok: true, route, ...(candidates ? { candidates } : {}), explain: explain.steps };
 }
 
 function fail(errno: Extract<RouteAnswer, { ok: false }>['errno'], explain: ExplainSink, logLine?: string): RouteAnswer {
-  explain.add('result', `error ${errno}`);
+  explain.add('result', () => `error ${errno}`);
   return { ok: false, errno, explain: explain.steps, ...(logLine !== undefined ? { logLine } : {}) };
 }

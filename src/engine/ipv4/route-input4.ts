@@ -53,15 +53,15 @@ function ipVersionErrno(ctx: EngineContext, rpFilterFailure: boolean): Errno {
 function martianSource(ctx: EngineContext, dev: Link, pkt: ReceivedPacket4, why: string, explain: ExplainSink, rpFilter = false): InputOutcome4 {
   const logLine = `IPv4: martian source ${fmt4(pkt.daddr)} from ${fmt4(pkt.saddr)}, on dev ${dev.name}`;
   const errno = ipVersionErrno(ctx, rpFilter);
-  explain.add('check', `martian source: ${why} (${errno})`);
-  explain.add('note', `kernel log${ctx.sysctls.logMartians(dev.name) ? '' : ' (only with log_martians on; it is off)'}: ${logLine}`);
+  explain.add('check', () => `martian source: ${why} (${errno})`);
+  explain.add('note', () => `kernel log${ctx.sysctls.logMartians(dev.name) ? '' : ' (only with log_martians on; it is off)'}: ${logLine}`);
   return { kind: 'error', errno, logLine };
 }
 
 function martianDestination(ctx: EngineContext, dev: Link, pkt: ReceivedPacket4, why: string, explain: ExplainSink): InputOutcome4 {
   const logLine = `IPv4: martian destination ${fmt4(pkt.daddr)} from ${fmt4(pkt.saddr)}, dev ${dev.name}`;
-  explain.add('check', `martian destination: ${why} (EINVAL)`);
-  explain.add('note', `kernel log${ctx.sysctls.logMartians(dev.name) ? '' : ' (only with log_martians on; it is off)'}: ${logLine}`);
+  explain.add('check', () => `martian destination: ${why} (EINVAL)`);
+  explain.add('note', () => `kernel log${ctx.sysctls.logMartians(dev.name) ? '' : ' (only with log_martians on; it is off)'}: ${logLine}`);
   return { kind: 'error', errno: 'EINVAL', logLine };
 }
 
@@ -79,7 +79,7 @@ function inputPacket(fib: Fib4, pkt: ReceivedPacket4): InputPacket4 {
 // mirrors ip_route_input_mc() and ip_mc_validate_source(), net/ipv4/route.c
 function routeInputMulticast(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4, dev: Link, our: boolean, explain: ExplainSink): InputOutcome4 {
   const fail = (why: string): InputOutcome4 => {
-    explain.add('check', `${why}: EINVAL`);
+    explain.add('check', () => `${why}: EINVAL`);
     return { kind: 'error', errno: 'EINVAL' };
   };
   if (isMulticast4(pkt.saddr) || isLbcast4(pkt.saddr)) return fail(`multicast packet from ${fmt4(pkt.saddr)} (multicast/broadcast source)`);
@@ -90,12 +90,12 @@ function routeInputMulticast(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4
     const v = validateSource4(ctx, fib, inputPacket(fib, pkt), pkt.saddr, 0, 0, dev, explain);
     if (!v.ok) {
       const errno = ipVersionErrno(ctx, v.errno === 'EXDEV');
-      explain.add('check', `multicast source rejected (${errno})`);
+      explain.add('check', () => `multicast source rejected (${errno})`);
       return { kind: 'error', errno };
     }
   }
   const cache = our ? ['local', 'mc'] : ['mc'];
-  explain.add('result', `multicast ${fmt4(pkt.daddr)} received on ${dev.name}${our ? ' (joined: local delivery)' : ''}`);
+  explain.add('result', () => `multicast ${fmt4(pkt.daddr)} received on ${dev.name}${our ? ' (joined: local delivery)' : ''}`);
   return { kind: 'route', route: { type: 'multicast', ifindex: 1, table: 0, cache } };
 }
 
@@ -110,7 +110,7 @@ export function routeInput4(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4,
     const our = deviceJoinedGroup(ctx, dev.ifindex, daddr);
     const mcForward = !isLocalMulticast4(daddr) && ctx.sysctls.mcForwarding(dev.name);
     if (our || mcForward) return routeInputMulticast(ctx, fib, pkt, dev, our, explain);
-    explain.add('check', `${dev.name} has not joined ${fmt4(daddr)} and does not forward multicast: EINVAL`);
+    explain.add('check', () => `${dev.name} has not joined ${fmt4(daddr)} and does not forward multicast: EINVAL`);
     return { kind: 'error', errno: 'EINVAL' };
   }
   if (isMulticast4(saddr) || isLbcast4(saddr)) return martianSource(ctx, dev, pkt, `source ${fmt4(saddr)} is multicast/broadcast`, explain);
@@ -140,11 +140,11 @@ export function routeInput4(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4,
   const looked = fib.lookup(flow, false, explain);
   if (looked.kind === 'error') {
     const errno: Errno = forwarding ? looked.errno : 'EHOSTUNREACH';
-    explain.add('check', forwarding ? `no route: ${errno}` : `no route (${looked.errno}) and ${dev.name} does not forward: EHOSTUNREACH`);
+    explain.add('check', () => (forwarding ? `no route: ${errno}` : `no route (${looked.errno}) and ${dev.name} does not forward: EHOSTUNREACH`));
     return { kind: 'error', errno };
   }
   const res = looked.result;
-  explain.add('route', `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);
+  explain.add('route', () => `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);
   if (res.type === 'broadcast') {
     if (ctx.sysctls.bcForwarding(dev.name)) return forward(ctx, fib, pkt, dev, res, explain);
     return broadcastInput(ctx, fib, pkt, dev, res, explain);
@@ -155,7 +155,7 @@ export function routeInput4(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4,
     return localInput(ctx, res, 'local', [], explain);
   }
   if (!forwarding) {
-    explain.add('check', `${dev.name} has forwarding off: EHOSTUNREACH`);
+    explain.add('check', () => `${dev.name} has forwarding off: EHOSTUNREACH`);
     return { kind: 'error', errno: 'EHOSTUNREACH' };
   }
   if (res.type !== 'unicast') return martianDestination(ctx, dev, pkt, `the route is of type ${res.type}`, explain);
@@ -167,7 +167,7 @@ function localInput(ctx: EngineContext, res: FibResult4 | undefined, type: Route
   const nhDev = res ? res.nh.ifindex : 0;
   const master = nhDev !== 0 ? l3mdevMasterIfindex(ctx, nhDev) : 0;
   const ifindex = master !== 0 && ctx.linkByIndex(master)?.l3Master ? master : 1;
-  explain.add('result', `${type === 'broadcast' ? 'broadcast' : 'local'} delivery on ${ctx.devName(ifindex)}`);
+  explain.add('result', () => `${type === 'broadcast' ? 'broadcast' : 'local'} delivery on ${ctx.devName(ifindex)}`);
   return {
     kind: 'route',
     route: { type, ifindex, table: res?.table ?? 0, ...(res ? { result: res } : {}), cache: ['local', ...extraCache] },
@@ -187,10 +187,10 @@ function forward(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4, dev: Link,
   let res = found;
   let candidates: readonly FibNh4[] | undefined;
   if (numPaths(res.fi) > 1) {
-    explain.add('path', `multipath route: ${describeUpperBounds(ctx, res.fi)}`);
+    explain.add('path', () => `multipath route: ${describeUpperBounds(ctx, res.fi)}`);
     const hashPkt: HashPacket4 = pkt;
     const h = multipathHash4(ctx, hashPkt);
-    if ('unknown' in h) explain.add('note', `next hop not predictable: ${h.unknown}; listing every possible next hop`);
+    if ('unknown' in h) explain.add('note', () => `next hop not predictable: ${h.unknown}; listing every possible next hop`);
     const choice = selectMultipath4(ctx, res, 'hash' in h ? h.hash : undefined, 0, explain);
     res = choice.result;
     candidates = choice.candidates;
@@ -207,11 +207,11 @@ function forward(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4, dev: Link,
     const gw = res.nh.gateway?.family === 4 ? res.nh.gateway.value : 0;
     if (ctx.sysctls.sharedMedia(outDev.name) || inetAddrOnlink(ctx, outDev.ifindex, pkt.saddr, gw)) {
       cache.push('redirect');
-      explain.add('path', `leaves on its input device ${dev.name} with the source on-link: the kernel sends an ICMP redirect`);
+      explain.add('path', () => `leaves on its input device ${dev.name} with the source on-link: the kernel sends an ICMP redirect`);
     }
   }
   const gateway = res.nh.gateway && res.nh.scope === RT_SCOPE_LINK ? res.nh.gateway : undefined;
-  explain.add('result', `forwarded via ${outDev.name}${gateway ? ' (gateway)' : ''}`);
+  explain.add('result', () => `forwarded via ${outDev.name}${gateway ? ' (gateway)' : ''}`);
   return {
     kind: 'route',
     route: {

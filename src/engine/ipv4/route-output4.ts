@@ -47,7 +47,7 @@ function ipDevFind(ctx: EngineContext, fib: Fib4, addr: number, explain: Explain
 }
 
 function fail(explain: ExplainSink, errno: Errno, why: string): OutputOutcome4 {
-  explain.add('check', `${why}: ${errno}`);
+  explain.add('check', () => `${why}: ${errno}`);
   return { kind: 'error', errno };
 }
 
@@ -91,7 +91,7 @@ function makeOutputRoute(ctx: EngineContext, flow: Flow4, m: MakeRouteInput, exp
   }
   const nh = gatewayFrom?.nh;
   const gateway = nh?.gateway && nh.scope === RT_SCOPE_LINK ? nh.gateway : undefined;
-  explain.add('result', `${type} via ${dev.name}${gateway ? ` gateway ${formatIp(gateway)}` : ''}, source ${flow.saddr ? fmt4(flow.saddr) : 'none'}`);
+  explain.add('result', () => `${type} via ${dev.name}${gateway ? ` gateway ${formatIp(gateway)}` : ''}, source ${flow.saddr ? fmt4(flow.saddr) : 'none'}`);
   return {
     kind: 'route',
     route: {
@@ -121,12 +121,12 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     if (flow.oif === 0 && (isMulticast4(flow.daddr) || isLbcast4(flow.daddr))) {
       devOut = ipDevFind(ctx, fib, flow.saddr, explain);
       if (devOut === 0) return fail(explain, 'ENETUNREACH', `source ${fmt4(flow.saddr)} is not a local address`);
-      explain.add('path', `multicast/broadcast destination with a local source: sent on ${ctx.devName(devOut)}, the device owning ${fmt4(flow.saddr)}`);
+      explain.add('path', () => `multicast/broadcast destination with a local source: sent on ${ctx.devName(devOut)}, the device owning ${fmt4(flow.saddr)}`);
       flow.oif = devOut;
       return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     if (ipDevFind(ctx, fib, flow.saddr, explain) === 0) return fail(explain, 'ENETUNREACH', `source ${fmt4(flow.saddr)} is not a local address`);
-    explain.add('check', `source ${fmt4(flow.saddr)} is a local address`);
+    explain.add('check', () => `source ${fmt4(flow.saddr)} is a local address`);
   }
   if (flow.oif !== 0) {
     const dev = ctx.linkByIndex(flow.oif);
@@ -135,7 +135,7 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     if (!dev.up) return fail(explain, 'ENETUNREACH', `oif ${dev.name} is down`);
     if (isLocalMulticast4(flow.daddr) || isLbcast4(flow.daddr) || flow.proto === IPPROTO_IGMP) {
       if (flow.saddr === 0) flow.saddr = inetSelectAddr(ctx, devOut, 0, RT_SCOPE_LINK);
-      explain.add('path', `link-local multicast or limited broadcast: sent on oif ${dev.name} without a lookup`);
+      explain.add('path', () => `link-local multicast or limited broadcast: sent on oif ${dev.name} without a lookup`);
       return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     if (flow.saddr === 0) {
@@ -147,24 +147,24 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     flow.daddr = flow.saddr !== 0 ? flow.saddr : INADDR_LOOPBACK;
     if (flow.saddr === 0) flow.saddr = INADDR_LOOPBACK;
     flow.oif = LOOPBACK_IFINDEX;
-    explain.add('path', `destination 0.0.0.0 means this host: local delivery to ${fmt4(flow.daddr)} on lo`);
+    explain.add('path', () => `destination 0.0.0.0 means this host: local delivery to ${fmt4(flow.daddr)} on lo`);
     return makeOutputRoute(ctx, flow, { type: 'local', devOut: LOOPBACK_IFINDEX, local: true }, explain);
   }
   const looked = fib.lookup(flow, false, explain);
   if (looked.kind === 'error') {
     if (flow.oif !== 0 && (isMulticast4(flow.daddr) || flow.l3mdev === 0)) {
       if (flow.saddr === 0) flow.saddr = inetSelectAddr(ctx, devOut, 0, RT_SCOPE_LINK);
-      explain.add('path', `lookup failed (${looked.errno}) but an oif is given: the destination is assumed on-link on ${ctx.devName(devOut)}`);
+      explain.add('path', () => `lookup failed (${looked.errno}) but an oif is given: the destination is assumed on-link on ${ctx.devName(devOut)}`);
       return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
     return { kind: 'error', errno: looked.errno };
   }
   const res = looked.result;
-  explain.add('route', `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);
+  explain.add('route', () => `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);
   if (res.type === 'local') {
     if (flow.saddr === 0) {
       flow.saddr = res.fi.route.prefsrc?.family === 4 ? res.fi.route.prefsrc.value : flow.daddr;
-      explain.add('source', `local destination: source ${fmt4(flow.saddr)} (${res.fi.route.prefsrc ? 'the route\'s src' : 'the destination itself'})`);
+      explain.add('source', () => `local destination: source ${fmt4(flow.saddr)} (${res.fi.route.prefsrc ? 'the route\'s src' : 'the destination itself'})`);
     }
     const master = l3mdevMasterIfindex(ctx, res.nh.ifindex);
     devOut = master !== 0 ? master : LOOPBACK_IFINDEX;
@@ -178,10 +178,10 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
     const l3 = flow.l3mdev !== 0 ? ctx.linkByIndex(flow.l3mdev) : undefined;
     if (!l3 || l3mdevMasterIfindex(ctx, chosen.nh.ifindex) === l3.ifindex) {
       flow.saddr = resultPrefsrc(ctx, chosen.fi, chosen.nh);
-      explain.add('source', sourceReason(ctx, chosen, flow.saddr));
+      explain.add('source', () => sourceReason(ctx, chosen, flow.saddr));
     } else {
       flow.saddr = inetSelectAddr(ctx, l3.ifindex, 0, RT_SCOPE_LINK);
-      explain.add('source', `source ${fmt4(flow.saddr)} from L3 master ${l3.name}`);
+      explain.add('source', () => `source ${fmt4(flow.saddr)} from L3 master ${l3.name}`);
     }
   }
   devOut = chosen.nh.ifindex;

@@ -75,7 +75,8 @@ function selectGroupMember(ctx: EngineContext, res: FibResult4, hash: number | u
   const first = fi.nexthops[0];
   if (!first) return { result: res };
   if (fi.nhObject?.groupType === 'resilient') {
-    explain.add('path', `resilient group ${fi.nhObject.id}: the bucket table is not in the snapshot, any member may carry the flow`);
+    const id = fi.nhObject.id;
+    explain.add('path', () => `resilient group ${id}: the bucket table is not in the snapshot, any member may carry the flow`);
     return { result: withNh(res, first), candidates: fi.nexthops };
   }
   const ubs = upperBounds(ctx, fi);
@@ -87,15 +88,15 @@ function selectGroupMember(ctx: EngineContext, res: FibResult4, hash: number | u
   }
   for (const nh of fi.nexthops) {
     if (!nexthopObjectGood(ctx, nh)) {
-      explain.add('path', `member ${nh.nhid ?? nh.index} ${describeNh(ctx, nh)}: neighbour not valid, skipped`);
+      explain.add('path', () => `member ${nh.nhid ?? nh.index} ${describeNh(ctx, nh)}: neighbour not valid, skipped`);
       continue;
     }
     if (hash > (ubs[nh.index] ?? -1)) continue;
-    explain.add('path', `hash ${hash} ≤ upper bound ${ubs[nh.index] ?? -1}: member ${nh.nhid ?? nh.index} ${describeNh(ctx, nh)}`);
+    explain.add('path', () => `hash ${hash} ≤ upper bound ${ubs[nh.index] ?? -1}: member ${nh.nhid ?? nh.index} ${describeNh(ctx, nh)}`);
     return { result: withNh(res, nh) };
   }
   const fallback = good[0] ?? first;
-  explain.add('path', `no member took the hash: ${describeNh(ctx, fallback)}`);
+  explain.add('path', () => `no member took the hash: ${describeNh(ctx, fallback)}`);
   return { result: withNh(res, fallback) };
 }
 
@@ -117,10 +118,10 @@ export function selectMultipath4(
   if (hash === undefined) {
     const bySaddr = scored && saddr !== 0 ? eligible.filter((nh) => nhSaddr(ctx, fi, nh) === saddr) : [];
     const candidates = bySaddr.length > 0 ? bySaddr : eligible.length > 0 ? eligible : [res.nh];
-    if (bySaddr.length > 0) explain.add('path', `next hops whose cached source is ${fmt4(saddr)} win over the others`);
+    if (bySaddr.length > 0) explain.add('path', () => `next hops whose cached source is ${fmt4(saddr)} win over the others`);
     const [only] = candidates;
     if (candidates.length === 1 && only) {
-      explain.add('path', `only ${describeNh(ctx, only)} can be chosen, whatever the hash`);
+      explain.add('path', () => `only ${describeNh(ctx, only)} can be chosen, whatever the hash`);
       return { result: withNh(res, only) };
     }
     return { result: withNh(res, candidates[0] ?? res.nh), candidates };
@@ -140,7 +141,7 @@ export function selectMultipath4(
         best = s;
       }
     }
-    explain.add('path', `hash ${hash}: next hop ${chosen.index} ${describeNh(ctx, chosen)} (score ${best}: 2 for cached source = ${fmt4(saddr)}, 1 for hash ≤ its upper bound ${ubs[chosen.index] ?? -1})`);
+    explain.add('path', () => `hash ${hash}: next hop ${chosen.index} ${describeNh(ctx, chosen)} (score ${best}: 2 for cached source = ${fmt4(saddr)}, 1 for hash ≤ its upper bound ${ubs[chosen.index] ?? -1})`);
     return { result: withNh(res, chosen) };
   }
   let chosen = res.nh;
@@ -154,10 +155,10 @@ export function selectMultipath4(
       }
     }
     if (hash > (ubs[nh.index] ?? -1)) continue;
-    explain.add('path', `hash ${hash} ≤ upper bound ${ubs[nh.index] ?? -1}: next hop ${nh.index} ${describeNh(ctx, nh)}`);
+    explain.add('path', () => `hash ${hash} ≤ upper bound ${ubs[nh.index] ?? -1}: next hop ${nh.index} ${describeNh(ctx, nh)}`);
     return { result: withNh(res, nh) };
   }
-  explain.add('path', `no next hop took hash ${hash}: ${describeNh(ctx, chosen)}`);
+  explain.add('path', () => `no next hop took hash ${hash}: ${describeNh(ctx, chosen)}`);
   return { result: withNh(res, chosen) };
 }
 
@@ -240,7 +241,7 @@ export function selectDefault4(ctx: EngineContext, res: FibResult4, flowTos: num
     const r = selectDefaultWith(ctx, res, flowTos, dflt);
     if (!outcomes.some((o) => o.fi === r.fi)) outcomes.push(r);
   }
-  explain.add('path', `several default routes: the first whose gateway is not known dead wins (neighbour states): ${describeRoute(fresh.fi.route)}`);
+  explain.add('path', () => `several default routes: the first whose gateway is not known dead wins (neighbour states): ${describeRoute(fresh.fi.route)}`);
   if (outcomes.length === 1) return { result: fresh };
   explain.add('note', 'the choice also depends on which default gateway the kernel picked last time (fa_default), which a snapshot does not record');
   return { result: fresh, candidates: outcomes.map((o) => o.nh) };
@@ -258,9 +259,9 @@ export function selectPath4(
 ): PathChoice4 {
   if (flow.oif !== 0) return { result: res };
   if (numPaths(res.fi) > 1) {
-    explain.add('path', `multipath route: ${describeUpperBounds(ctx, res.fi)}`);
+    explain.add('path', () => `multipath route: ${describeUpperBounds(ctx, res.fi)}`);
     const h = multipathHash4(ctx, pkt);
-    if ('unknown' in h) explain.add('note', `next hop not predictable: ${h.unknown}; listing every possible next hop`);
+    if ('unknown' in h) explain.add('note', () => `next hop not predictable: ${h.unknown}; listing every possible next hop`);
     return selectMultipath4(ctx, res, 'hash' in h ? h.hash : undefined, flow.saddr, explain);
   }
   if (res.prefixLength === 0 && numDefault > 1 && res.type === 'unicast') return selectDefault4(ctx, res, flow.tos, explain);

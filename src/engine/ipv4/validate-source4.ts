@@ -58,35 +58,35 @@ function fullCheck(
   };
   const noAddr = !hasIpv4Address(ctx, dev.ifindex);
   const rpfFail = (why: string): ValidateSourceResult => {
-    explain.add('check', `${why}: rp_filter ${rpf === 1 ? 'strict' : 'loose'} rejects the packet (EXDEV)`);
+    explain.add('check', () => `${why}: rp_filter ${rpf === 1 ? 'strict' : 'loose'} rejects the packet (EXDEV)`);
     return { ok: false, errno: 'EXDEV' };
   };
   const lastResort = (why: string): ValidateSourceResult => {
     if (rpf !== 0) return rpfFail(why);
-    explain.add('check', `${why}; rp_filter is off, accepted`);
+    explain.add('check', () => `${why}; rp_filter is off, accepted`);
     return { ok: true, onlink: false };
   };
   explain.add(
     'check',
-    `reverse lookup: to ${fmt4(src)} from ${dst ? fmt4(dst) : '0.0.0.0'} iif ${ctx.devName(flow.iif)}${flow.mark ? ` mark 0x${flow.mark.toString(16)}` : ''}${srcValidMark ? ' (src_valid_mark)' : ''}`,
+    () => `reverse lookup: to ${fmt4(src)} from ${dst ? fmt4(dst) : '0.0.0.0'} iif ${ctx.devName(flow.iif)}${flow.mark ? ` mark 0x${flow.mark.toString(16)}` : ''}${srcValidMark ? ' (src_valid_mark)' : ''}`,
   );
   const back = explain.nest(() => fib.lookup(flow, false, explain));
   if (back.kind === 'error') return lastResort(`no route back to ${fmt4(src)} (${back.errno})`);
   const res = back.result;
   if (res.type !== 'unicast') {
     if (res.type !== 'local') {
-      explain.add('check', `the route back to ${fmt4(src)} is of type ${res.type}: martian source (EINVAL)`);
+      explain.add('check', () => `the route back to ${fmt4(src)} is of type ${res.type}: martian source (EINVAL)`);
       return { ok: false, errno: 'EINVAL' };
     }
     if (!ctx.sysctls.acceptLocal(dev.name)) {
-      explain.add('check', `${fmt4(src)} is a local address and accept_local is off: martian source (EINVAL)`);
+      explain.add('check', () => `${fmt4(src)} is a local address and accept_local is off: martian source (EINVAL)`);
       return { ok: false, errno: 'EINVAL' };
     }
   }
   const devMatch = usesDev(res, dev.ifindex) || (res.type === 'local' && dev.loopback);
   if (devMatch) {
     const onlink = res.nh.scope >= RT_SCOPE_HOST;
-    explain.add('check', `the route back (${describeRoute(res.fi.route)}) uses ${dev.name}: source accepted${onlink ? ' (on-link)' : ''}`);
+    explain.add('check', () => `the route back (${describeRoute(res.fi.route)}) uses ${dev.name}: source accepted${onlink ? ' (on-link)' : ''}`);
     return { ok: true, onlink };
   }
   if (noAddr) return lastResort(`${dev.name} has no IPv4 address and the route back uses another device`);
@@ -94,7 +94,7 @@ function fullCheck(
   flow.oif = dev.ifindex;
   const second = explain.nest(() => fib.lookup(flow, true, explain));
   const onlink = second.kind === 'result' && second.result.type === 'unicast' && second.result.nh.scope >= RT_SCOPE_HOST;
-  explain.add('check', `the route back does not use ${dev.name}; rp_filter ${rpf === 2 ? 'loose' : 'off'} accepts it`);
+  explain.add('check', () => `the route back does not use ${dev.name}; rp_filter ${rpf === 2 ? 'loose' : 'off'} accepts it`);
   return { ok: true, onlink };
 }
 
@@ -120,16 +120,21 @@ export function validateSource4(
     if (!ctx.state.fib.v4HasCustomLocalRoutes && fib.merged) {
       const owner = lookupIfaddr(ctx, src);
       if (owner) {
-        explain.add('check', `rp_filter off: source ${fmt4(src)} is our own address (on ${owner.dev}): martian source (EINVAL)`);
+        explain.add('check', () => `rp_filter off: source ${fmt4(src)} is our own address (on ${owner.dev}): martian source (EINVAL)`);
         return { ok: false, errno: 'EINVAL' };
       }
-      explain.add('check', `rp_filter off, no custom rules or local routes: only "is the source one of my addresses" is checked, it is not`);
+      explain.add('check', 'rp_filter off, no custom rules or local routes: only "is the source one of my addresses" is checked, it is not');
       return { ok: true, onlink: false };
     }
     explain.add('check', 'rp_filter off, but custom rules or local routes exist: full source check');
   } else {
-    const why = rpf !== 0 ? `rp_filter ${rpf === 1 ? 'strict' : 'loose'} (max of all and ${dev.name})` : fib.realmsUsed ? 'routes with realms exist: full source check' : `hairpin on ${dev.name} with send_redirects on: full source check`;
-    explain.add('check', why);
+    explain.add('check', () =>
+      rpf !== 0
+        ? `rp_filter ${rpf === 1 ? 'strict' : 'loose'} (max of all and ${dev.name})`
+        : fib.realmsUsed
+          ? 'routes with realms exist: full source check'
+          : `hairpin on ${dev.name} with send_redirects on: full source check`,
+    );
   }
   return fullCheck(ctx, fib, pkt, src, dst, oif, dev, rpf, explain);
 }

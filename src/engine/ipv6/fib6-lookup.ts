@@ -108,11 +108,11 @@ function selectInNode(ctx: Ipv6Context, node: Fib6Node, key: Fib6TableKey, stric
   let match: Fib6Match | undefined;
   const consider = (entry: Fib6Entry): 'stop' | undefined => {
     if (expired(entry)) {
-      explain.add('route', `${describeEntry(entry, entry.nh)}: expired`);
+      explain.add('route', () => `${describeEntry(entry, entry.nh)}: expired`);
       return undefined;
     }
     if (entry.nhObject?.blackhole) {
-      explain.add('route', `${describeEntry(entry, undefined)}: blackhole nexthop, taken at once`);
+      explain.add('route', () => `${describeEntry(entry, undefined)}: blackhole nexthop, taken at once`);
       match = { entry, nh: undefined, blackholeNh: true };
       return 'stop';
     }
@@ -120,7 +120,7 @@ function selectInNode(ctx: Ipv6Context, node: Fib6Node, key: Fib6TableKey, stric
     for (const nh of paths) {
       const s = matchScore(ctx, entry, nh, key.oif, strict);
       const better = typeof s === 'number' && s > best;
-      explain.add('route', `${describeEntry(entry, nh)}: ${scoreText(s, key.oif)}${better ? ', best so far' : ''}`);
+      explain.add('route', () => `${describeEntry(entry, nh)}: ${scoreText(s, key.oif)}${better ? ', best so far' : ''}`);
       if (better) {
         best = s;
         match = { entry, nh, blackholeNh: false };
@@ -140,7 +140,7 @@ function selectInNode(ctx: Ipv6Context, node: Fib6Node, key: Fib6TableKey, stric
     if (consider(entry) === 'stop') return match;
   }
   if (match || cont < 0) return match;
-  explain.add('route', `nothing usable with metric ${first.metric}; trying the higher metrics together`);
+  explain.add('route', () => `nothing usable with metric ${first.metric}; trying the higher metrics together`);
   for (const entry of entries.slice(cont)) if (consider(entry) === 'stop') return match;
   return match;
 }
@@ -161,7 +161,7 @@ export function lookupFib6Table(
   const nodes = table.nodesFor(key.daddr, key.saddr);
   const pass = (s: Fib6Strictness): Fib6Match | undefined => {
     for (const node of nodes) {
-      explain.add('table', `node ${nodeName(node)}`);
+      explain.add('table', () => `node ${nodeName(node)}`);
       const m = explain.nest(() => selectInNode(ctx, node, key, s, explain));
       if (m) return m;
     }

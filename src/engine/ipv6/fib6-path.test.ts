@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { formatIp } from '../../addr/address.ts';
 import type { RouteQuery } from '../../model/route-query.ts';
 import { buildIpv6Context } from './context.ts';
+import { ExplainSink } from '../explain.ts';
 import { routeGet6 } from './route-get6.ts';
 import { query6, threeLinkLab, type Ipv6StateBuilder } from './test-support.ts';
 
@@ -21,7 +22,7 @@ function parseQuery(line: string): RouteQuery {
 }
 
 function devOf(state: Ipv6StateBuilder, query: RouteQuery): string {
-  const a = routeGet6(buildIpv6Context(state.build()), query);
+  const a = routeGet6(buildIpv6Context(state.build()), query, new ExplainSink());
   assert.ok(a.ok, 'lookup failed');
   return a.route.dev;
 }
@@ -105,7 +106,7 @@ test('oif with from: the hash may leave the oif (fib6_select_path runs without a
 });
 
 test('oif on no sibling: strict lookup falls to the default route via a0', () => {
-  const a = routeGet6(buildIpv6Context(seeded99().build()), query6('2001:db8:9::1', { oif: 'a0' }));
+  const a = routeGet6(buildIpv6Context(seeded99().build()), query6('2001:db8:9::1', { oif: 'a0' }), new ExplainSink());
   assert.ok(a.ok);
   assert.equal(a.route.metric, 30);
 });
@@ -117,7 +118,7 @@ test('a sibling behind a FAILED neighbour is left for the first usable one (all 
 
 test('without a seed every usable sibling is a candidate', () => {
   const state = threeLinkLab().route({ dst: '2001:db8:9::/48', nexthops: [['2001:db8:b::2', 'b0', 1], ['2001:db8:c::2', 'c0', 2], ['2001:db8:a::2', 'a0', 3]] });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:9::1'));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:9::1'), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual(
     a.candidates?.map((c) => [c.gateway ? formatIp(c.gateway) : '', c.dev, c.weight]),
@@ -134,7 +135,7 @@ test('without a seed a dead sibling is no candidate', () => {
   const state = threeLinkLab()
     .route({ dst: '2001:db8:9::/48', nexthops: [['2001:db8:b::2', 'b0', 1], ['2001:db8:c::2', 'c0', 1]] })
     .route({ dst: '2001:db8:8::/48', nexthops: [['2001:db8:b::2', 'b0', 1]], dead: true });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:9::1'));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:9::1'), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual(a.candidates?.map((c) => c.dev), ['b0', 'c0']);
 });
@@ -151,7 +152,7 @@ const groupState = () =>
 test('nexthop group: recorded members, source from the first member device', () => {
   const ctx = buildIpv6Context(groupState().build());
   const got = [1, 2, 3, 4, 5].map((i) => {
-    const a = routeGet6(ctx, query6(`2001:db8:8::${i}`));
+    const a = routeGet6(ctx, query6(`2001:db8:8::${i}`), new ExplainSink());
     assert.ok(a.ok);
     return `${a.route.dev} ${a.route.prefsrc ? formatIp(a.route.prefsrc) : ''}`;
   });
@@ -165,17 +166,17 @@ test('nexthop group: a member whose neighbour is not valid is skipped', () => {
 
 test('blackhole nexthop object → Invalid argument', () => {
   const state = threeLinkLab().nexthopObject({ id: 20, blackhole: true }).route({ dst: '2001:db8:7::/48', nhid: 20 });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:7::1'));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:7::1'), new ExplainSink());
   assert.equal(a.ok ? 'ok' : a.errno, 'EINVAL');
 });
 
 test('fibmatch lists the siblings starting with the chosen one', () => {
   const ctx = buildIpv6Context(seeded99().build());
-  const a = routeGet6(ctx, query6('2001:db8:9::3', { fibmatch: true }));
+  const a = routeGet6(ctx, query6('2001:db8:9::3', { fibmatch: true }), new ExplainSink());
   assert.ok(a.ok);
   assert.equal(a.route.prefixLength, 48);
   assert.deepEqual(a.route.nexthops?.map((n) => `${n.dev} ${n.weight}`), ['c0 1', 'b0 2']);
-  const b = routeGet6(ctx, query6('2001:db8:9::1', { fibmatch: true }));
+  const b = routeGet6(ctx, query6('2001:db8:9::1', { fibmatch: true }), new ExplainSink());
   assert.ok(b.ok);
   assert.deepEqual(b.route.nexthops?.map((n) => `${n.dev} ${n.weight}`), ['b0 2', 'c0 1']);
 });
@@ -189,7 +190,7 @@ test('a blackhole nexthop later in the leaf overrides a usable route of the same
     .route({ dst: '2001:db8:8::/48', type: 'blackhole', nhid: 300 });
   const ctx = buildIpv6Context(state.build());
   for (const q of [query6('2001:db8:8::1'), query6('2001:db8:8::1', { iif: 'b0', from: '2001:db8:a::1' }), query6('2001:db8:8::1', { fibmatch: true })]) {
-    const a = routeGet6(ctx, q);
+    const a = routeGet6(ctx, q, new ExplainSink());
     assert.equal(a.ok ? 'ok' : a.errno, 'EINVAL');
   }
 });

@@ -72,7 +72,7 @@ function multipathHash(ctx: Ipv6Context, flow: Fib6HashFlow, explain: ExplainSin
   }
   const keys = hashKeys(policy, sysctls.netns('net/ipv6/fib_multipath_hash_fields'), flow);
   const hash = keys ? computeMultipathHash(seed, keys) : 0;
-  explain.add('path', `multipath hash (policy ${policy}, seed ${seed}) = ${hash}`);
+  explain.add('path', () => `multipath hash (policy ${policy}, seed ${seed}) = ${hash}`);
   return hash;
 }
 
@@ -112,7 +112,7 @@ function selectSibling(
     const options = bounds.flatMap((ub, i) => (ub < 0 ? [] : [pick(i)]));
     const candidates = uniqueCandidates(options.map((p) => ({ entry: p.entry, nh: p.nh! })));
     if (candidates.length > 1) {
-      explain.add('path', `possible paths: ${candidates.map((c) => nhText(c.nh)).join(', ')}`);
+      explain.add('path', () => `possible paths: ${candidates.map((c) => nhText(c.nh)).join(', ')}`);
       return { ...match, candidates };
     }
     return options[0] ?? match;
@@ -120,8 +120,7 @@ function selectSibling(
   const i = bounds.findIndex((ub) => hash <= ub);
   if (i < 0) return match;
   const chosen = pick(i);
-  explain.add(
-    'path',
+  explain.add('path', () =>
     chosen.entry === siblings[i]
       ? `hash ${hash} ≤ upper bound ${bounds[i]} of ${nhText(nhs[i]!)}: that path`
       : `hash ${hash} falls on ${nhText(nhs[i]!)}, which fails for this lookup: keeping ${describeEntry(match.entry, match.nh)}`,
@@ -150,12 +149,12 @@ function selectGroupMember(ctx: Ipv6Context, entry: Fib6Entry, hash: number | un
     const reachable = members.filter((_, i) => good[i]);
     const missable = !good[good.length - 1];
     const candidates = uniqueCandidates([...reachable, ...(missable ? [fallback] : [])].map((nh) => ({ entry, nh })));
-    explain.add('path', `nexthop group ${entry.nhObject!.id}: possible members ${candidates.map((c) => nhText(c.nh)).join(', ')}`);
+    explain.add('path', () => `nexthop group ${entry.nhObject!.id}: possible members ${candidates.map((c) => nhText(c.nh)).join(', ')}`);
     return { entry, nh: candidates[0]?.nh, blackholeNh: false, ...(candidates.length > 1 ? { candidates } : {}) };
   }
   const i = bounds.findIndex((ub, k) => good[k] && hash <= ub);
   const nh = i >= 0 ? members[i]! : fallback;
-  explain.add('path', `nexthop group ${entry.nhObject!.id}: hash ${hash} → member ${nhText(nh)}`);
+  explain.add('path', () => `nexthop group ${entry.nhObject!.id}: hash ${hash} → member ${nhText(nh)}`);
   return { entry, nh, blackholeNh: false };
 }
 
@@ -174,7 +173,7 @@ export function selectFib6Path(
   if (match.blackholeNh || (entry.nhObject && !group) || (!entry.nhObject && entry.siblings.length < 2)) return match;
   if (group === 'resilient') {
     const candidates = entry.nhObject!.members.map((nh) => ({ entry, nh }));
-    explain.add('note', `resilient nexthop group ${entry.nhObject!.id}: the bucket table is kernel state, every member is possible`);
+    explain.add('note', () => `resilient nexthop group ${entry.nhObject!.id}: the bucket table is kernel state, every member is possible`);
     return { ...match, candidates };
   }
   const hash = multipathHash(ctx, flow, explain);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { formatIp } from '../../addr/address.ts';
 import type { RouteAnswer, RouteQuery } from '../../model/route-query.ts';
 import { buildIpv6Context } from './context.ts';
+import { ExplainSink } from '../explain.ts';
 import { routeGet6 } from './route-get6.ts';
 import { Ipv6StateBuilder, query6, threeLinkLab } from './test-support.ts';
 
@@ -46,7 +47,7 @@ function summarize(a: RouteAnswer): Expected | string {
 function run(cases: readonly Case[]): void {
   for (const c of cases) {
     test(c.name, () => {
-      const got = summarize(routeGet6(buildIpv6Context(c.state.build()), c.query));
+      const got = summarize(routeGet6(buildIpv6Context(c.state.build()), c.query, new ExplainSink()));
       if (typeof c.expect === 'string' || typeof got === 'string') {
         assert.equal(got, c.expect);
         return;
@@ -245,7 +246,7 @@ test('route metrics travel with the answer (mtu lock 1400 advmss 1300 hoplimit 1
   const state = threeLinkLab().route({ dst: '2001:db8:9::/48', via: '2001:db8:b::2', dev: 'b0', metrics });
   const ctx = buildIpv6Context(state.build());
   for (const q of [query6('2001:db8:9::1'), query6('2001:db8:9::1', { iif: 'a0' }), query6('2001:db8:9::1', { fibmatch: true })]) {
-    const a = routeGet6(ctx, q);
+    const a = routeGet6(ctx, q, new ExplainSink());
     assert.ok(a.ok);
     assert.deepEqual(a.route.metrics, metrics);
   }
@@ -253,7 +254,7 @@ test('route metrics travel with the answer (mtu lock 1400 advmss 1300 hoplimit 1
 
 test('fibmatch of a source-specific route reports its from prefix', () => {
   const state = threeLinkLab().route({ dst: '2001:db8:5::/48', from: '2001:db8:c::/64', via: '2001:db8:c::2', dev: 'c0' });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:5::1', { from: '2001:db8:c::1', fibmatch: true }));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:5::1', { from: '2001:db8:c::1', fibmatch: true }), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual(
     [formatIp(a.route.dst), a.route.prefixLength, a.route.from && formatIp(a.route.from), a.route.fromPrefixLength, a.route.dev, a.route.prefsrc],
@@ -262,7 +263,7 @@ test('fibmatch of a source-specific route reports its from prefix', () => {
 });
 
 test('fibmatch of a local route names the address device, not lo', () => {
-  const a = routeGet6(buildIpv6Context(threeLinkLab().build()), query6('2001:db8:a::1', { fibmatch: true }));
+  const a = routeGet6(buildIpv6Context(threeLinkLab().build()), query6('2001:db8:a::1', { fibmatch: true }), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual([a.route.type, a.route.dev, a.route.prefixLength, a.route.table], ['local', 'a0', 128, 255]);
 });
@@ -271,7 +272,7 @@ test('fibmatch of a nexthop object route', () => {
   const state = threeLinkLab()
     .nexthopObject({ id: 2, gateway: { family: 6, value: 0x20010db8000c00000000000000000006n }, dev: 'c0' })
     .route({ dst: '2001:db8:6::/48', nhid: 2 });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:6::1', { fibmatch: true }));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:6::1', { fibmatch: true }), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual([a.route.nhid, a.route.gateway && formatIp(a.route.gateway), a.route.dev, a.route.nexthops], [2, '2001:db8:c::6', 'c0', undefined]);
 });
@@ -280,14 +281,14 @@ test('anycast route (forwarding on): delivered through lo, source is the device 
   const state = threeLinkLab()
     .sysctl('net/ipv6/conf/all/forwarding', 1)
     .route({ dst: '2001:db8:a::/128', type: 'anycast', dev: 'a0', table: 255, metric: 0, protocol: 'kernel' });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:a::'));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:a::'), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual([a.route.type, a.route.dev, a.route.table, a.route.prefsrc && formatIp(a.route.prefsrc)], ['anycast', 'lo', 255, '2001:db8:a::1']);
 });
 
 test('explain names every rule, the visited nodes with their scores and the source choice', () => {
   const state = sourceRule().route({ dst: '2001:db8:99::/48', via: '2001:db8:b::2', dev: 'b0', metric: 10 });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:99::1', { oif: 'b0', from: '2001:db8:a::1' }));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:99::1', { oif: 'b0', from: '2001:db8:a::1' }), new ExplainSink());
   assert.ok(a.ok);
   const text = a.explain.map((s) => `${s.kind}: ${s.text}`);
   const expected = [
@@ -302,7 +303,7 @@ test('explain names every rule, the visited nodes with their scores and the sour
 test('a user-added anycast route keeps its device (no RTF_ANYCAST)', () => {
   // recorded by the differential fuzzer: anycast 64:ff9b::ffff:ffff … dev d0 → "dev d0"
   const state = threeLinkLab().route({ dst: '2001:db8:300::/48', type: 'anycast', dev: 'a0', table: 255, metric: 20 });
-  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:300::fffc'));
+  const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:300::fffc'), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual([a.route.type, a.route.dev, a.route.metric], ['anycast', 'a0', 20]);
 });

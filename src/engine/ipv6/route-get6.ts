@@ -4,7 +4,7 @@ import { isMulticast } from '../../addr/classify.ts';
 import type { IpAddress } from '../../addr/types.ts';
 import { RT_SCOPE_UNIVERSE, type Link } from '../../model/network-state.ts';
 import type { Errno, NexthopCandidate, ResolvedRoute, RouteAnswer, RouteQuery } from '../../model/route-query.ts';
-import { ExplainSink } from '../explain.ts';
+import type { ExplainSink } from '../explain.ts';
 import { walkRules } from '../rules.ts';
 import { needsStrictIface } from './addr-type.ts';
 import type { Ipv6Context } from './context.ts';
@@ -18,7 +18,7 @@ import { selectSourceAddress6 } from './source-address.ts';
 const GETROUTE_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 58]);
 
 function fail(errno: Errno, explain: ExplainSink, why: string): RouteAnswer {
-  explain.add('result', `${errno}: ${why}`);
+  explain.add('result', () => `${errno}: ${why}`);
   return { ok: false, errno, explain: explain.steps };
 }
 
@@ -104,8 +104,9 @@ function resolvedRoute(ctx: Ipv6Context, query: RouteQuery, flow: Flow6, path: F
   const entry = path.entry;
   const r = entry.route;
   const nh = path.nh!;
-  let prefsrc: IpAddress | undefined = r.prefsrc;
-  if (prefsrc) explain.add('source', `the route's src ${formatIp(prefsrc)}`);
+  const routeSrc = r.prefsrc;
+  let prefsrc: IpAddress | undefined = routeSrc;
+  if (routeSrc) explain.add('source', () => `the route's src ${formatIp(routeSrc)}`);
   else if (!flow.input) prefsrc = explain.nest(() => selectSourceAddress6(ctx, fromDev(ctx, entry), flow.daddr, explain));
   return {
     type: r.type,
@@ -144,8 +145,7 @@ function describeFlow(flow: Flow6, query: RouteQuery): string {
  * and source selection. The input path (`iif`) needs no forwarding (spec §8.2).
  */
 // mirrors inet6_rtm_getroute(), net/ipv6/route.c
-export function routeGet6(ctx: Ipv6Context, query: RouteQuery): RouteAnswer {
-  const explain = new ExplainSink();
+export function routeGet6(ctx: Ipv6Context, query: RouteQuery, explain: ExplainSink): RouteAnswer {
   if (query.dst.family !== 6 || (query.from !== undefined && query.from.family !== 6)) {
     return fail('EINVAL', explain, 'an IPv6 lookup needs IPv6 addresses');
   }
@@ -158,7 +158,7 @@ export function routeGet6(ctx: Ipv6Context, query: RouteQuery): RouteAnswer {
   if (query.iif === undefined && query.oif !== undefined && oif === 0) return fail('ENODEV', explain, `no device ${query.oif}`);
   const forwarding = ctx.engine.sysctls.ipv6Conf('all', 'forwarding', 'dev') !== 0;
   const flow = buildFlow6(query, iif, oif, forwarding);
-  explain.add('note', describeFlow(flow, query));
+  explain.add('note', () => describeFlow(flow, query));
 
   const walk = walkRules(ctx.engine.rules(6), flow, ipv6RuleHooks(ctx, flow, explain), ctx.engine, explain);
   if (walk.kind === 'none') return fail('ENETUNREACH', explain, 'no rule gave a route');
@@ -170,6 +170,6 @@ export function routeGet6(ctx: Ipv6Context, query: RouteQuery): RouteAnswer {
   }
   const route = query.fibmatch ? fibmatchRoute(query, path) : resolvedRoute(ctx, query, flow, path, explain);
   const candidates = candidatesOf(path);
-  explain.add('result', `${route.type} via ${route.gateway ? formatIp(route.gateway) : 'no gateway'} dev ${route.dev || 'multipath'} table ${ctx.engine.tableName(route.table)}`);
+  explain.add('result', () => `${route.type} via ${route.gateway ? formatIp(route.gateway) : 'no gateway'} dev ${route.dev || 'multipath'} table ${ctx.engine.tableName(route.table)}`);
   return { ok: true, route, ...(candidates ? { candidates } : {}), explain: explain.steps };
 }

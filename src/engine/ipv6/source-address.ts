@@ -116,14 +116,14 @@ export function selectSourceAddress6(ctx: Ipv6Context, dstDev: Link | undefined,
   let devices: Link[];
   if (useOif) {
     devices = [dstDev];
-    explain.add('source', `candidates: addresses of ${dstDev.name} only (link-local/multicast destination or use_oif_addrs_only)`);
+    explain.add('source', () => `candidates: addresses of ${dstDev.name} only (link-local/multicast destination or use_oif_addrs_only)`);
   } else {
     const domain = dstDev ? l3Domain(ctx, dstDev) : 0;
     const inDomain = ctx.links.filter((l) => l3Domain(ctx, l) === domain);
     const master = domain !== 0 ? ctx.engine.linkByIndex(domain) : undefined;
     // an enslaved output device and its master are tried first (ipv6_get_saddr_master())
     devices = dstDev && master ? [dstDev, master, ...inDomain] : inDomain;
-    explain.add('source', `candidates: addresses of every device${domain !== 0 ? ` in the L3 domain of ${master?.name ?? domain}` : ''}`);
+    explain.add('source', () => `candidates: addresses of every device${domain !== 0 ? ` in the L3 domain of ${master?.name ?? domain}` : ''}`);
   }
   let best: Candidate | undefined;
   for (const link of devices) {
@@ -135,7 +135,8 @@ export function selectSourceAddress6(ctx: Ipv6Context, dstDev: Link | undefined,
       }
       const rule = beats(best.scores, scores);
       if (rule >= 0) {
-        explain.add('source', `${formatIp(addr.local)} (${addr.dev}) beats ${formatIp(best.addr.local)} on rule "${RULES[rule]}"`);
+        const beaten = best.addr;
+        explain.add('source', () => `${formatIp(addr.local)} (${addr.dev}) beats ${formatIp(beaten.local)} on rule "${RULES[rule]}"`);
         best = { addr, scores };
       }
     }
@@ -144,6 +145,6 @@ export function selectSourceAddress6(ctx: Ipv6Context, dstDev: Link | undefined,
     explain.add('source', 'no usable IPv6 address: no source address');
     return undefined;
   }
-  explain.add('source', `selected source ${formatIp(best.addr.local)} (${best.addr.dev})`);
+  explain.add('source', () => `selected source ${formatIp(best.addr.local)} (${best.addr.dev})`);
   return best.addr.local;
 }
