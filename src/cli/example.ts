@@ -45,7 +45,7 @@ export async function runExample(io: CliIo): Promise<number> {
   for (const c of CASES) {
     const parsed = parseRouteGetArgs(c.query.split(' '));
     if (parsed.kind !== 'query') throw new Error(`example query "${c.query}" does not parse`);
-    const answer = engine.routeGet({ ...parsed.query, callerUid: 0 });
+    const answer = engine.routeGet({ ...parsed.query, callerUid: 0 }, { explain: c.explain });
     const rendered = renderRouteGet(answer, { family: parsed.query.family, fibmatch: false, json: false, explain: c.explain, tables: state.rtTables });
     out.push(`# ${c.title}`, `$ pbr route get${c.explain ? ' --explain' : ''} ${c.query}`, `${rendered.stderr}${rendered.stdout}`.trimEnd(), '');
   }

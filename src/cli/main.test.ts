@@ -86,3 +86,13 @@ test('batch: every line answered, bad lines reported with their line number, JSO
   assert.deepEqual(lines[2], { error: { errno: 'EINVAL', message: 'Invalid argument' } });
   assert.deepEqual(lines[1], { error: { line: 2, message: 'pbr: invalid address "10.0.0.300"' } });
 });
+
+test('--explain words rules as ip rule show does, says which selectors matched, and names a drop\'s log line once', async () => {
+  const io = memoryIo();
+  assert.equal(await runCli(['example'], io), 0);
+  const out = io.stdout.text;
+  assert.match(out, /^ {2}rule 1200: from all ipproto tcp dport 22 lookup 102: matches \(ipproto tcp, dport 22\)$/m);
+  assert.match(out, /^ {2}rule 1100: from all fwmark 0x2\/0xff lookup 102: no match \(mark 0x0 & 0xff ≠ 0x2\)$/m);
+  assert.match(out, /^ {2}rule 32766: from all lookup main: matches \(matches every packet\)$/m);
+  assert.equal(out.split('IPv4: martian source 10.0.0.50 from 203.0.113.10, on dev wan2').length - 1, 1);
+});

@@ -12,7 +12,7 @@ import { paletteFor, type CliIo } from './io.ts';
 import { matches, parseRouteGetArgs } from './route-get-args.ts';
 
 export interface RouteEngine {
-  routeGet(query: RouteQuery): RouteAnswer;
+  routeGet(query: RouteQuery, options?: { readonly explain?: boolean }): RouteAnswer;
 }
 
 export interface RouteGetOptions {
@@ -88,7 +88,7 @@ function openSession(state: NetworkState, opts: RouteGetOptions, deps: RouteGetD
 /** Answers one prepared query and writes its output; returns whether the lookup succeeded. */
 function answerOne(s: Session, prepared: Prepared, jsonLines: boolean): { ok: boolean; errorLine: string } {
   for (const w of prepared.warnings) s.io.stderr.write(`${w}\n`);
-  const answer = prepared.early?.answer ?? s.engine.routeGet(prepared.query);
+  const answer = prepared.early?.answer ?? s.engine.routeGet(prepared.query, { explain: s.opts.explain });
   const renderOpts: RouteGetRenderOptions = {
     family: prepared.query.family,
     fibmatch: prepared.query.fibmatch ?? false,

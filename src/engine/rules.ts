@@ -95,9 +95,11 @@ function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
-function portText(range: PortRange & { readonly mask?: number }): string {
-  if (range.mask !== undefined) return `${range.start}/${hex(range.mask)}`;
-  return range.start === range.end ? String(range.start) : `${range.start}-${range.end}`;
+/** Why a port passed or failed its selector, in the words of the rule ("dport 22", "sport 1500 in 1000-2000"). */
+function portReason(word: string, range: PortRange & { readonly mask?: number }, port: number, ok: boolean): string {
+  if (range.mask !== undefined) return `${word} ${port} ${ok ? 'matches' : 'does not match'} ${range.start}/${hex(range.mask)}`;
+  if (range.start === range.end) return ok ? `${word} ${port}` : `${word} ${port} ≠ ${range.start}`;
+  return `${word} ${port} ${ok ? 'in' : 'outside'} ${range.start}-${range.end}`;
 }
 
 function matchSelectors<R>(rule: Rule, flow: RuleFlowCommon, hooks: RuleWalkHooks<R>, ctx: EngineContext): SelectorVerdict {
@@ -133,8 +135,8 @@ function matchSelectors<R>(rule: Rule, flow: RuleFlowCommon, hooks: RuleWalkHook
   const masks = kernelAtLeast(ctx.kernel, 6, 15);
   for (const [word, range, port] of [['sport', rule.sport, flow.sport], ['dport', rule.dport, flow.dport]] as const) {
     if (!portRangeSet(range)) continue;
-    if (!portMatches(range, port, masks)) return { ok: false, why: () => `${word} ${port} not in ${portText(range)}` };
-    passed.push(() => `${word} ${port} in ${portText(range)}`);
+    if (!portMatches(range, port, masks)) return { ok: false, why: () => portReason(word, range, port, false) };
+    passed.push(() => portReason(word, range, port, true));
   }
   const fam = hooks.matchFamily(rule);
   if (!fam.ok) return fam;

@@ -23,6 +23,12 @@ test('combination rules of all and the device (spec §10)', () => {
     ['hex values', { 'net/ipv4/fib_multipath_hash_fields': '0x0037' }, (s) => s.netns('net/ipv4/fib_multipath_hash_fields'), 0x37],
     ['unreadable value falls back to the default', { 'net/ipv4/fib_multipath_hash_policy': 'x' }, (s) => s.netns('net/ipv4/fib_multipath_hash_policy'), 0],
     ['ipv6 forwarding', { 'net/ipv6/conf/all/forwarding': '1' }, (s) => s.ipv6Conf('eth0', 'forwarding', 'or'), 1],
+    ['use_tempaddr = device only', { 'net/ipv6/conf/all/use_tempaddr': '2', 'net/ipv6/conf/eth0/use_tempaddr': '0' }, (s) => s.useTempaddr('eth0'), 0],
+    ['use_tempaddr from default, -1 kept', { 'net/ipv6/conf/default/use_tempaddr': '-1' }, (s) => s.useTempaddr('eth0'), -1],
+    ['use_tempaddr compiled default', {}, (s) => s.useTempaddr('eth0'), 0],
+    ['optimistic: optimistic_dad (all) and use_optimistic (dev)', { 'net/ipv6/conf/all/optimistic_dad': '1', 'net/ipv6/conf/eth0/use_optimistic': '1' }, (s) => s.useOptimistic('eth0'), true],
+    ['optimistic: optimistic_dad alone is not enough', { 'net/ipv6/conf/eth0/optimistic_dad': '1' }, (s) => s.useOptimistic('eth0'), false],
+    ['optimistic: both on the device', { 'net/ipv6/conf/eth0/optimistic_dad': '1', 'net/ipv6/conf/eth0/use_optimistic': '1' }, (s) => s.useOptimistic('eth0'), true],
   ];
   for (const [name, values, get, want] of cases) assert.equal(get(read(values)), want, name);
 });

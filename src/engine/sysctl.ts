@@ -39,9 +39,19 @@ const IPV6_CONF_DEFAULTS: Readonly<Record<Ipv6ConfName, number>> = {
   ignore_routes_with_linkdown: 0,
   use_oif_addrs_only: 0,
   disable_ipv6: 0,
+  use_tempaddr: 0,
+  optimistic_dad: 0,
+  use_optimistic: 0,
 };
 
-export type Ipv6ConfName = 'forwarding' | 'ignore_routes_with_linkdown' | 'use_oif_addrs_only' | 'disable_ipv6';
+export type Ipv6ConfName =
+  | 'forwarding'
+  | 'ignore_routes_with_linkdown'
+  | 'use_oif_addrs_only'
+  | 'disable_ipv6'
+  | 'use_tempaddr'
+  | 'optimistic_dad'
+  | 'use_optimistic';
 
 /** Per-netns values and their defaults. */
 const NETNS_DEFAULTS = {
@@ -79,6 +89,9 @@ function combine(how: ConfCombine, all: number, dev: number): number {
 }
 
 export class Sysctls {
+  /** conf values already read, by "ipv4/NAME" or "ipv6/NAME", then device (the snapshot never changes) */
+  private readonly confCache = new Map<string, Map<string, number>>();
+
   constructor(private readonly values: ReadonlyMap<string, string>) {}
 
   static of(state: NetworkState): Sysctls {
@@ -87,11 +100,25 @@ export class Sysctls {
 
   /** One conf value: the device's own, else the `default` template, else the compiled default. */
   ipv4ConfValue(dev: string, name: Ipv4ConfName): number {
-    return (
-      readNumber(this.values.get(`net/ipv4/conf/${dev}/${name}`)) ??
-      readNumber(this.values.get(`net/ipv4/conf/default/${name}`)) ??
-      IPV4_CONF_DEFAULTS[name]
-    );
+    return this.confValue('ipv4', dev, name, IPV4_CONF_DEFAULTS[name]);
+  }
+
+  private confValue(family: 'ipv4' | 'ipv6', dev: string, name: string, compiled: number): number {
+    const key = `${family}/${name}`;
+    let byDev = this.confCache.get(key);
+    if (!byDev) {
+      byDev = new Map();
+      this.confCache.set(key, byDev);
+    }
+    let value = byDev.get(dev);
+    if (value === undefined) {
+      value =
+        readNumber(this.values.get(`net/${family}/conf/${dev}/${name}`)) ??
+        readNumber(this.values.get(`net/${family}/conf/default/${name}`)) ??
+        compiled;
+      byDev.set(dev, value);
+    }
+    return value;
   }
 
   /** IN_DEV_CONF with its combination rule (IN_DEV_ORCONF, IN_DEV_ANDCONF, IN_DEV_MAXCONF, IN_DEV_CONF_GET). */
@@ -102,11 +129,7 @@ export class Sysctls {
   }
 
   ipv6ConfValue(dev: string, name: Ipv6ConfName): number {
-    return (
-      readNumber(this.values.get(`net/ipv6/conf/${dev}/${name}`)) ??
-      readNumber(this.values.get(`net/ipv6/conf/default/${name}`)) ??
-      IPV6_CONF_DEFAULTS[name]
-    );
+    return this.confValue('ipv6', dev, name, IPV6_CONF_DEFAULTS[name]);
   }
 
   ipv6Conf(dev: string, name: Ipv6ConfName, how: ConfCombine): number {
@@ -152,5 +175,15 @@ export class Sysctls {
   }
   sharedMedia(dev: string): boolean {
     return this.ipv4Conf(dev, 'shared_media', 'or') !== 0;
+  }
+
+  // IPv6 conf values of source address selection (net/ipv6/addrconf.c).
+  /** the device's use_tempaddr (≥ 2 prefers temporary addresses) */
+  useTempaddr(dev: string): number {
+    return this.ipv6Conf(dev, 'use_tempaddr', 'dev');
+  }
+  /** mirrors ipv6_use_optimistic_addr(): optimistic_dad and use_optimistic, each all OR dev */
+  useOptimistic(dev: string): boolean {
+    return this.ipv6Conf(dev, 'optimistic_dad', 'or') !== 0 && this.ipv6Conf(dev, 'use_optimistic', 'or') !== 0;
   }
 }

@@ -77,6 +77,8 @@ export interface ResolvedRoute {
   readonly metrics?: readonly RouteMetric[];
   /** the matched route's realms (RTA_FLOW) */
   readonly realms?: number;
+  /** with fibmatch: seconds until the matched IPv6 route expires */
+  readonly expires?: number;
 }
 
 /** One step of the reasoning, shown by --explain. */

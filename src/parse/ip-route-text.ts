@@ -13,11 +13,14 @@ const FLAG_WORDS: ReadonlySet<string> = new Set([
   'rt_offload', 'rt_trap', 'rt_offload_failed',
 ]);
 
-/** Route metrics (RTAX_*) print "NAME [lock] VALUE"; the model does not keep them. */
-const METRIC_WORDS: ReadonlySet<string> = new Set([
+/** Route metrics (RTAX_*) print "NAME [lock] VALUE"; the text word → the JSON key, where they differ. */
+const METRIC_WORDS: ReadonlyMap<string, string> = new Map([
   'mtu', 'window', 'rtt', 'rttvar', 'ssthresh', 'cwnd', 'advmss', 'reordering', 'hoplimit',
-  'initcwnd', 'features', 'rto_min', 'initrwnd', 'quickack', 'congctl', 'fastopen_no_cookie',
-]);
+  'initcwnd', 'features', 'rto_min', 'initrwnd', 'quickack', 'fastopen_no_cookie',
+].map((w) => [w, w] as const).concat([['congctl', 'congestion']]));
+
+/** Metrics printed as a time: "30ms" or "1.5s", kept in milliseconds as the JSON form has them. */
+const TIME_METRICS: ReadonlySet<string> = new Set(['rtt', 'rttvar', 'rto_min']);
 
 /** Words followed by one value that the model does not keep. */
 const IGNORED_WITH_VALUE: ReadonlySet<string> = new Set(['error', 'users', 'used', 'age', 'ipid', 'ts', 'tsage', 'ttl-propogate']);
@@ -71,9 +74,9 @@ function routeLineFields(cur: TokenCursor): Record<string, unknown> {
       flags.push(word);
       continue;
     }
-    if (METRIC_WORDS.has(word)) {
-      if (cur.peek() === 'lock') cur.next();
-      cur.value(word);
+    const metric = METRIC_WORDS.get(word);
+    if (metric !== undefined) {
+      metricFields(cur, word, metric, fields);
       continue;
     }
     if (IGNORED_WITH_VALUE.has(word)) {
@@ -118,14 +121,46 @@ function routeLineFields(cur: TokenCursor): Record<string, unknown> {
         break;
       }
       case 'realm':
-      case 'realms':
-        cur.value(word);
+      case 'realms': {
+        // "realm TO" or "realms FROM/TO", as the JSON form's "flow"
+        const value = cur.value(word);
+        if (value === undefined) break;
+        const [from, to] = value.includes('/') ? value.split('/', 2) : [undefined, value];
+        fields['flow'] = { ...(from !== undefined ? { from } : {}), to };
         break;
+      }
       default:
         cur.unknown(word);
     }
   }
   return fields;
+}
+
+/** One metric in the JSON form's shape: "metrics": [{KEY: VALUE}], locked names in "metrics_lock". */
+// mirrors print_rta_metrics() and print_rtax_features(), ip/iproute.c
+function metricFields(cur: TokenCursor, word: string, key: string, fields: Record<string, unknown>): void {
+  const values = ((fields['metrics'] as Record<string, unknown>[] | undefined) ??= [{}])[0] as Record<string, unknown>;
+  if (cur.peek() === 'lock') {
+    cur.next();
+    ((fields['metrics_lock'] as string[] | undefined) ??= []).push(key);
+  }
+  const text = cur.value(word);
+  if (text === undefined) return;
+  if (word === 'features' && text === 'ecn') {
+    values['ecn'] = null;
+    if (cur.peek()?.startsWith('0x')) values['features'] = cur.next();
+  } else if (word === 'congctl') {
+    values[key] = text;
+  } else if (TIME_METRICS.has(word)) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text);
+    if (m) values[key] = m[2] === 's' ? Math.round(Number(m[1]) * 1000) : Number(m[1]);
+    else cur.bad(word, text);
+  } else if (word === 'features') {
+    values[key] = text;
+  } else {
+    const value = cur.number(text, word);
+    if (value !== undefined) values[key] = value;
+  }
 }
 
 /** "\tnexthop via GW dev D weight W FLAGS", or the -d line "\tnh_info …" (ignored: the nexthop objects carry it). */

@@ -40,9 +40,15 @@ const cases: readonly [string, string, Record<string, unknown>, (r: Route) => vo
   ['nhid routes keep no next hops (the nexthop objects have them)', '10.44.0.0/16 nhid 3\n\tnexthop via 10.0.0.2 dev a0 weight 1',
     { dst: '10.44.0.0/16', nhid: 3, flags: [], nexthops: [{ gateway: '10.0.0.2', dev: 'a0', weight: 1, flags: [] }] },
     (r) => assert.deepEqual([r.nhid, r.nexthops], [3, []])],
-  ['metrics and cache info are read past', '10.77.0.0/16 dev b0 metric 5 mtu lock 1400 rtt 10ms congctl cubic expires 10sec',
-    { dst: '10.77.0.0/16', dev: 'b0', metric: 5, flags: [], metrics: [{ mtu: 1400, rtt: 10, congestion: 'cubic' }], expires: 10 },
-    (r) => assert.equal(r.metric, 5)],
+  ['metrics, realms and expires are kept', '10.77.0.0/16 dev b0 metric 5 realms 3/cosmos mtu 1400 rtt 1.5s rttvar 30ms features ecn congctl cubic expires 10sec',
+    { dst: '10.77.0.0/16', dev: 'b0', metric: 5, flags: [], flow: { from: '3', to: 'cosmos' }, metrics: [{ mtu: 1400, rtt: 1500, rttvar: 30, ecn: null, congestion: 'cubic' }], expires: 10 },
+    (r) => {
+      assert.equal(r.metric, 5);
+      assert.deepEqual(r.metrics?.map((m) => [m.name, m.value, m.lock]), [['mtu', 1400, false], ['rtt', 1500, false], ['rttvar', 30, false], ['ecn', 1, false], ['congestion', 'cubic', false]]);
+      assert.equal(r.realms, 3 << 16);
+      assert.equal(r.expires, 10);
+    }],
+  ['one realm', '10.78.0.0/16 dev b0 realm 16', { dst: '10.78.0.0/16', dev: 'b0', flags: [], flow: { to: '16' } }, (r) => assert.equal(r.realms, 16)],
 ];
 for (const [name, text, json, check] of cases) {
   test(`route: ${name}`, () => {
@@ -55,6 +61,23 @@ for (const [name, text, json, check] of cases) {
     assert.deepEqual(fromText.value, fromJson.value);
   });
 }
+
+test('route text: "lock" marks a metric locked, which the JSON form does not show', () => {
+  const parsed = parseIpRouteText('10.77.0.0/16 dev b0 mtu lock 1400 advmss 1300 congctl lock cubic\n', { family: 4, rtTables });
+  assert.deepEqual(parsed.diagnostics, []);
+  assert.deepEqual(parsed.value[0]?.metrics, [
+    { name: 'mtu', value: 1400, lock: true },
+    { name: 'advmss', value: 1300, lock: false },
+    { name: 'congestion', value: 'cubic', lock: true },
+  ]);
+});
+
+test('route JSON: a realm name outside the shipped rt_realms is a warning, the route stays', () => {
+  const parsed = parseIpRouteJson(JSON.stringify([{ dst: '10.0.0.0/8', dev: 'b0', flags: [], flow: { to: 'inr.ac' } }]), { family: 4, rtTables });
+  assert.equal(parsed.value.length, 1);
+  assert.equal(parsed.value[0]?.realms, undefined);
+  assert.deepEqual(parsed.diagnostics.map((d) => [d.severity, d.code]), [['warning', 'route-unknown-realm']]);
+});
 
 test('IPv6: source-specific route, pref, error route printed with "dev lo"', () => {
   const text = '2001:db8:c::/64 from 2001:db8:a::/64 via 2001:db8:a::2 dev a0 metric 1024 pref high\nunreachable 2001:db8:dead::/48 dev lo metric 1024 pref medium\n';

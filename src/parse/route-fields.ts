@@ -1,10 +1,10 @@
 // One route's fields as `ip -j route show` names them → a Route. The text parser produces the same fields.
 import type { Family, IpAddress, IpPrefix } from '../addr/types.ts';
-import type { Nexthop, Route, RouteType } from '../model/network-state.ts';
+import type { Nexthop, Route, RouteMetric, RouteType } from '../model/network-state.ts';
 import { RT_SCOPE_UNIVERSE } from '../model/network-state.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { ipEquals, makeIpv4, makeIpv6, maskAddress, parseIp } from '../addr/ip.ts';
-import type { FieldReader } from './json-fields.ts';
+import { parseUnsigned, type FieldReader } from './json-fields.ts';
 import type { Mutable } from './mutable.ts';
 import { parseDsfield, parseRouteType, parseScope } from './iproute2-names.ts';
 import { resolveTableName } from './table-names.ts';
@@ -68,6 +68,9 @@ export function buildRoute(f: FieldReader, ctx: RouteContext): Route | undefined
 
   const flags = f.stringArray('flags') ?? [];
   const nhid = f.has('nhid') ? f.uint('nhid') : undefined;
+  const metrics = routeMetrics(f, fail);
+  const realms = routeRealms(f, what);
+  const expires = f.has('expires') ? f.int('expires') : undefined;
   const pref = f.has('pref') ? String(f.object['pref']) : undefined;
   const protocol = f.string('protocol') ?? 'boot';
 
@@ -94,7 +97,60 @@ export function buildRoute(f: FieldReader, ctx: RouteContext): Route | undefined
   if (prefsrc !== undefined) route.prefsrc = prefsrc;
   if (nhid !== undefined) route.nhid = nhid;
   if (pref !== undefined) route.pref = pref;
+  if (metrics !== undefined && metrics.length > 0) route.metrics = metrics;
+  if (realms !== undefined) route.realms = realms;
+  if (expires !== undefined) route.expires = expires;
   return route;
+}
+
+/**
+ * "metrics": [{NAME: VALUE, …}] in print order (rtt, rttvar, rto_min in ms; "congestion" a name; "ecn" null).
+ * JSON does not say which are locked; the text parser passes the locked names as "metrics_lock".
+ */
+// mirrors print_rta_metrics(), ip/iproute.c
+function routeMetrics(f: FieldReader, fail: Fail): RouteMetric[] | undefined {
+  const list = f.objectArray('metrics');
+  if (list === undefined) return undefined;
+  const locked = new Set(f.stringArray('metrics_lock') ?? []);
+  const metrics: RouteMetric[] = [];
+  for (const object of list) {
+    for (const [name, value] of Object.entries(object)) {
+      const lock = locked.has(name);
+      // RTAX_FEATURE_ECN, printed with print_null()
+      if (name === 'ecn' && value === null) metrics.push({ name, value: 1, lock });
+      else if (typeof value === 'number' || typeof value === 'string') metrics.push({ name, value, lock });
+      else return fail('route-bad-metric', `metric "${name}" has the value ${JSON.stringify(value)}`);
+    }
+  }
+  return metrics;
+}
+
+/** A realm as rtnl_rtrealm_n2a() prints it: decimal, or "cosmos" (0, from the rt_realms iproute2 installs). */
+function realmId(text: string | undefined): number | undefined {
+  if (text === undefined) return 0;
+  if (text === 'cosmos' || text === 'unknown') return 0;
+  const value = parseUnsigned(text);
+  return value !== undefined && value <= 0xffff ? value : undefined;
+}
+
+/** "flow": {"from": REALM, "to": REALM} (RTA_FLOW) → (from << 16) | to; an unknown realm name is left out with a warning. */
+// mirrors print_rta_flow(), ip/iproute.c
+function routeRealms(f: FieldReader, what: string): number | undefined {
+  const flow = f.child('flow');
+  if (flow === undefined) return undefined;
+  const r = f.nested(flow, `${what} realms`);
+  const from = realmId(r.string('from'));
+  const to = realmId(r.string('to'));
+  if (from === undefined || to === undefined) {
+    f.sink.warning(
+      'route-unknown-realm',
+      `${what}: unknown realm in ${JSON.stringify(flow)}; the route is kept without realms`,
+      f.where,
+      'realm names other than "cosmos" come from /etc/iproute2/rt_realms, which a snapshot does not record; use numbers',
+    );
+    return undefined;
+  }
+  return ((from << 16) | to) >>> 0;
 }
 
 type Fail = (code: string, message: string, hint?: string) => undefined;

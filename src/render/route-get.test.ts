@@ -129,6 +129,54 @@ const ROWS: readonly (readonly [string, RouteAnswer, RouteGetRenderOptions, stri
     '[{"type":"unicast","dst":"10.1.0.0/24","dev":"b0","table":"main","protocol":"kernel","scope":"link","prefsrc":"10.1.0.1","flags":[]}]\n',
   ],
   [
+    'fibmatch, IPv6 source-specific route: from with its length',
+    ok(resolved('2001:db8:9::1', 'c0', { prefixLength: 48, from: ip('2001:db8:a::'), fromPrefixLength: 64, protocol: 'boot', ...gw('2001:db8:c::2'), metric: 1024 })),
+    opts(6, { fibmatch: true }),
+    '2001:db8:9::/48 from 2001:db8:a::/64 via 2001:db8:c::2 dev c0 metric 1024 pref medium\n',
+    '[{"type":"unicast","dst":"2001:db8:9::/48","from":"2001:db8:a::/64","gateway":"2001:db8:c::2","dev":"c0","table":"main","protocol":"boot","scope":"global","metric":1024,"flags":[],"pref":"medium"}]\n',
+  ],
+  [
+    'fibmatch, IPv6 input path: iif',
+    ok(resolved('2001:db8:b::1', 'b0', { type: 'local', table: 255, prefixLength: 128, protocol: 'kernel', metric: 0, iif: 'a0' })),
+    opts(6, { fibmatch: true }),
+    'local 2001:db8:b::1 dev b0 table local proto kernel metric 0 iif a0 pref medium\n',
+    '[{"type":"local","dst":"2001:db8:b::1","dev":"b0","table":"local","protocol":"kernel","scope":"global","metric":0,"flags":[],"iif":"a0","pref":"medium"}]\n',
+  ],
+  [
+    'fibmatch, IPv6 nexthop group of one member: a nexthops list, no top-level dev',
+    ok(resolved('2001:db8:100::1', '', {
+      prefixLength: 64, protocol: 'boot', metric: 1024, nhid: 30,
+      nexthops: [{ ...gw('2001:db8:b::2'), dev: 'b0', weight: 2, flags: ['onlink'] }],
+    })),
+    opts(6, { fibmatch: true }),
+    '2001:db8:100::/64 nhid 30 metric 1024 pref medium\n\tnexthop via 2001:db8:b::2 dev b0 weight 2 onlink \n',
+    '[{"type":"unicast","dst":"2001:db8:100::/64","nhid":30,"table":"main","protocol":"boot","scope":"global","metric":1024,"flags":[],"pref":"medium","nexthops":[{"gateway":"2001:db8:b::2","dev":"b0","weight":2,"flags":["onlink"]}]}]\n',
+  ],
+  [
+    'fibmatch, IPv6 ECMP siblings',
+    ok(resolved('2001:db8:5::1', '', {
+      prefixLength: 48, protocol: 'boot', metric: 1024,
+      nexthops: [{ ...gw('2001:db8:c::2'), dev: 'c0', weight: 3, flags: [] }, { ...gw('2001:db8:b::2'), dev: 'b0', weight: 1, flags: [] }],
+    })),
+    opts(6, { fibmatch: true }),
+    '2001:db8:5::/48 metric 1024 pref medium\n\tnexthop via 2001:db8:c::2 dev c0 weight 3 \n\tnexthop via 2001:db8:b::2 dev b0 weight 1 \n',
+    '[{"type":"unicast","dst":"2001:db8:5::/48","table":"main","protocol":"boot","scope":"global","metric":1024,"flags":[],"pref":"medium","nexthops":[{"gateway":"2001:db8:c::2","dev":"c0","weight":3,"flags":[]},{"gateway":"2001:db8:b::2","dev":"b0","weight":1,"flags":[]}]}]\n',
+  ],
+  [
+    'fibmatch, IPv6 route that expires',
+    ok(resolved('2001:db8:6::1', 'a0', { prefixLength: 64, protocol: 'boot', ...gw('2001:db8:a::2'), metric: 1024, expires: 299 })),
+    opts(6, { fibmatch: true }),
+    '2001:db8:6::/64 via 2001:db8:a::2 dev a0 metric 1024 expires 299sec pref medium\n',
+    '[{"type":"unicast","dst":"2001:db8:6::/64","gateway":"2001:db8:a::2","dev":"a0","table":"main","protocol":"boot","scope":"global","metric":1024,"flags":[],"expires":299,"pref":"medium"}]\n',
+  ],
+  [
+    'fibmatch, IPv4 nexthop group of one member: its gateway and dev at top level',
+    ok(resolved('203.0.113.1', 'a0', { prefixLength: 26, protocol: 'boot', scope: 0, nhid: 10, ...gw('10.0.0.2'), flags: ['onlink'] })),
+    opts(4, { fibmatch: true }),
+    '203.0.113.0/26 nhid 10 via 10.0.0.2 dev a0 onlink \n',
+    '[{"type":"unicast","dst":"203.0.113.0/26","nhid":10,"gateway":"10.0.0.2","dev":"a0","table":"main","protocol":"boot","scope":"global","flags":["onlink"]}]\n',
+  ],
+  [
     'fibmatch, IPv6 default',
     ok(resolved('2001:db8::1', 'b0', { prefixLength: 0, protocol: 'boot', ...gw('2001:db8:b::2'), metric: 1024 })),
     opts(6, { fibmatch: true }),
@@ -186,6 +234,7 @@ const MARTIAN: RouteAnswer = {
   explain: [
     { kind: 'path', text: 'input path: packet from 10.1.0.1 to 10.0.0.9 on a0', depth: 0 },
     { kind: 'check', text: 'source 10.1.0.1 is one of our addresses: martian source', depth: 0 },
+    { kind: 'note', text: 'kernel log (only with log_martians on; it is off): IPv4: martian source 10.0.0.9 from 10.1.0.1, on dev a0', depth: 0 },
     { kind: 'result', text: 'error EINVAL', depth: 0 },
   ],
   logLine: 'IPv4: martian source 10.0.0.9 from 10.1.0.1, on dev a0',

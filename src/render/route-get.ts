@@ -35,31 +35,39 @@ function nexthopsOf(r: ResolvedRoute): RouteNexthopAttr[] {
   }));
 }
 
+/**
+ * The matched FIB entry. The engine decides its shape as the kernel dumps it: `nexthops` (RTA_MULTIPATH, then
+ * no top-level gateway or dev) or one path at top level; a source-specific IPv6 route's `from` with its
+ * length; IPv6 reports the input device (iif), IPv4 does not.
+ */
 // mirrors fib_dump_info() (IPv4) and rt6_fill_node() (IPv6) as inet_rtm_getroute()/inet6_rtm_getroute() call them with fibmatch
 function fibmatchMessage(r: ResolvedRoute, family: Family): RouteMessage {
   const length = r.prefixLength ?? (family === 4 ? 32 : 128);
-  const multipath = nexthopsOf(r);
-  const isMultipath = multipath.length > 1;
+  const multipath = r.nexthops ? nexthopsOf(r) : undefined;
+  const srcLen = r.from ? (r.fromPrefixLength ?? (family === 4 ? 32 : 128)) : 0;
   return {
     family,
     type: r.type,
     ...(length > 0 ? { dst: maskAddress(r.dst, length) } : {}),
     dstLen: length,
-    srcLen: 0,
+    ...(r.from && srcLen > 0 ? { src: maskAddress(r.from, srcLen) } : {}),
+    srcLen,
     tos: r.tos ?? 0,
     table: r.table,
     protocol: r.protocol ?? 'boot',
     scope: family === 6 ? RT_SCOPE_UNIVERSE : (r.scope ?? RT_SCOPE_UNIVERSE),
     flags: flagBits(r.flags, RT_FLAG_BITS),
     ...(r.nhid !== undefined ? { nhid: r.nhid } : {}),
-    ...(!isMultipath && r.gateway ? { gateway: r.gateway } : {}),
-    ...(!isMultipath ? { dev: r.dev } : {}),
+    ...(!multipath && r.gateway ? { gateway: r.gateway } : {}),
+    ...(!multipath ? { dev: r.dev } : {}),
     ...(r.prefsrc ? { prefsrc: r.prefsrc } : {}),
     ...(family === 6 || (r.metric ?? 0) !== 0 ? { metric: r.metric ?? 0 } : {}),
     ...(r.realms !== undefined ? { realms: r.realms } : {}),
+    ...(r.expires !== undefined ? { expires: r.expires } : {}),
     ...(r.metrics ? { metrics: r.metrics } : {}),
+    ...(r.iif !== undefined ? { iif: r.iif } : {}),
     ...(family === 6 ? { pref: r.pref ?? 'medium' } : {}),
-    ...(isMultipath ? { multipath } : {}),
+    ...(multipath ? { multipath } : {}),
   };
 }
 
@@ -137,7 +145,7 @@ export function formatCandidatesNote(candidates: readonly NexthopCandidate[]): s
   return `${[head, ...candidates.map((c) => `  ${describeCandidate(c)}`)].join('\n')}\n`;
 }
 
-/** --explain in text form: the steps as an indented list, then the kernel log line a drop would produce. */
+/** --explain in text form: the steps as an indented list (the engine's steps already name the kernel log line of a drop). */
 export function renderExplainText(answer: RouteAnswer, palette: Palette = PLAIN_PALETTE): string {
   const lines = answer.ok ? ['', 'explain:'] : ['explain:'];
   for (const step of answer.explain) {
@@ -147,9 +155,6 @@ export function renderExplainText(answer: RouteAnswer, palette: Palette = PLAIN_
   if (answer.ok && answer.candidates) {
     lines.push('  the next hop depends on the multipath hash, whose seed is unknown; any of:');
     for (const c of answer.candidates) lines.push(`    ${describeCandidate(c)}`);
-  }
-  if (!answer.ok && answer.logLine !== undefined) {
-    lines.push(`  kernel log (with log_martians on): ${answer.logLine}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 // IPv4 routes as the FIB holds them: fib_info with resolved next hops (net/ipv4/fib_semantics.c, nexthop.c).
 import type { IpAddress } from '../../addr/types.ts';
 import type { Link, Nexthop, NexthopObject, Route } from '../../model/network-state.ts';
-import { RT_SCOPE_HOST, RT_SCOPE_LINK } from '../../model/network-state.ts';
+import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../../model/network-state.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExplainText } from '../explain.ts';
 import { computeUpperBounds } from '../multipath-hash.ts';
@@ -19,7 +19,10 @@ export interface FibNh4 {
   readonly onlink: boolean;
   readonly dead: boolean;
   readonly linkdown: boolean;
-  /** nh_scope: link for a gateway, host for a directly connected next hop */
+  /**
+   * nh_scope: host for a directly connected next hop; for a gateway the scope of the route that resolved it
+   * when the route was added (link through a connected route, host through a local or scope-host route)
+   */
   readonly scope: number;
   readonly flags: readonly string[];
   /** nexthop object id of a group member */
@@ -41,9 +44,47 @@ export interface FibInfo4 {
   readonly allDead: boolean;
 }
 
-function makeNh(ctx: EngineContext, index: number, nh: Nexthop | NexthopObject, weight: number, nhid?: number): FibNh4 {
+/** What the kernel resolves a gateway with when a route (or nexthop object) is added. */
+export interface GatewayCheck {
+  /** fc_table: the route's table (a nexthop object: its device's VRF table, else main) */
+  readonly table: number;
+  /** fc_scope: the route's scope (0 for a nexthop object) */
+  readonly scope: number;
+  readonly gateway: number;
+  /** fib_nh_oif: the next hop's device, 0 when unknown */
+  readonly oif: number;
+}
+
+/** The scope of the route that resolves a gateway (fib_check_nh_v4_gw()), given by the FIB the next hop lives in. */
+export type GatewayScope = (check: GatewayCheck) => number;
+
+// mirrors the nexthop flags fib_nexthop_info() reports (RTNH_F_DEAD, RTNH_F_LINKDOWN, RTNH_F_ONLINK)
+function objectFlags(o: NexthopObject): string[] {
+  return [...(o.dead ? ['dead'] : []), ...(o.onlink ? ['onlink'] : []), ...(o.linkdown ? ['linkdown'] : [])];
+}
+
+// mirrors fib_check_nh(), net/ipv4/fib_semantics.c: onlink and IPv6 gateways get link, gateways the resolving route's scope
+function nhScope(nh: Nexthop | NexthopObject, check: Omit<GatewayCheck, 'gateway'>, gatewayScope: GatewayScope): () => number {
+  if (!nh.gateway) return () => RT_SCOPE_HOST;
+  if (nh.onlink || nh.gateway.family !== 4) return () => RT_SCOPE_LINK;
+  const gateway = v4(nh.gateway);
+  return () => gatewayScope({ ...check, gateway });
+}
+
+function makeNh(
+  ctx: EngineContext,
+  index: number,
+  nh: Nexthop | NexthopObject,
+  weight: number,
+  check: Omit<GatewayCheck, 'gateway' | 'oif'>,
+  gatewayScope: GatewayScope,
+  nhid?: number,
+): FibNh4 {
   const dev = nh.dev !== undefined ? ctx.linkByName(nh.dev) : undefined;
-  const flags = 'flags' in nh ? nh.flags : [];
+  const flags = 'flags' in nh ? nh.flags : objectFlags(nh);
+  // resolved on first use: the lookup needs the whole FIB, which is still being built here
+  const resolveScope = nhScope(nh, { ...check, oif: dev?.ifindex ?? 0 }, gatewayScope);
+  let scope: number | undefined;
   return {
     index,
     ...(nh.gateway ? { gateway: nh.gateway } : {}),
@@ -55,13 +96,22 @@ function makeNh(ctx: EngineContext, index: number, nh: Nexthop | NexthopObject, 
     // linkdown next hop ignored by ignore_routes_with_linkdown (fib_nexthop_info()), which good_nh tests itself
     dead: nh.dead && !(dev !== undefined && dev.up),
     linkdown: nh.linkdown,
-    scope: nh.gateway ? RT_SCOPE_LINK : RT_SCOPE_HOST,
+    get scope(): number {
+      return (scope ??= resolveScope());
+    },
     flags,
     ...(nhid !== undefined ? { nhid } : {}),
   };
 }
 
-export function buildFibInfo4(ctx: EngineContext, route: Route): FibInfo4 {
+/** nh_create_ipv4(): a nexthop object's gateway is checked in its device's VRF table, else through the rules. */
+function objectCheck(ctx: EngineContext, obj: NexthopObject): Omit<GatewayCheck, 'gateway' | 'oif'> {
+  const dev = obj.dev !== undefined ? ctx.linkByName(obj.dev) : undefined;
+  const master = dev?.master !== undefined ? ctx.linkByName(dev.master) : undefined;
+  return { table: (dev?.l3Master ? dev.vrfTable : master?.l3Master ? master.vrfTable : undefined) ?? RT_TABLE_MAIN, scope: RT_SCOPE_UNIVERSE };
+}
+
+export function buildFibInfo4(ctx: EngineContext, route: Route, gatewayScope: GatewayScope): FibInfo4 {
   if (route.nhid !== undefined) {
     const obj = ctx.nexthopObject(route.nhid);
     if (!obj) return { route, nexthops: [], allDead: true };
@@ -69,10 +119,10 @@ export function buildFibInfo4(ctx: EngineContext, route: Route): FibInfo4 {
     if (obj.group) {
       obj.group.forEach((member, i) => {
         const m = ctx.nexthopObject(member.id);
-        if (m) nexthops.push(makeNh(ctx, i, m, member.weight, m.id));
+        if (m) nexthops.push(makeNh(ctx, i, m, member.weight, objectCheck(ctx, m), gatewayScope, m.id));
       });
     } else if (!obj.blackhole) {
-      nexthops.push(makeNh(ctx, 0, obj, 1, obj.id));
+      nexthops.push(makeNh(ctx, 0, obj, 1, objectCheck(ctx, obj), gatewayScope, obj.id));
     }
     return {
       route,
@@ -81,7 +131,8 @@ export function buildFibInfo4(ctx: EngineContext, route: Route): FibInfo4 {
       allDead: false,
     };
   }
-  const nexthops = route.nexthops.map((nh, i) => makeNh(ctx, i, nh, nh.weight));
+  const check = { table: route.table, scope: route.scope };
+  const nexthops = route.nexthops.map((nh, i) => makeNh(ctx, i, nh, nh.weight, check, gatewayScope));
   return { route, nexthops, allDead: nexthops.length > 0 && nexthops.every((nh) => nh.dead) };
 }
 
@@ -112,11 +163,16 @@ export function upperBounds(ctx: EngineContext, fi: FibInfo4): number[] {
   return computeUpperBounds(weights, alive);
 }
 
+/**
+ * The next hop's cached source address (nh_saddr): a route's next hop caches it with the route's scope, a
+ * nexthop object at creation with nh_scope - 1 (nh_create_ipv4()). The kernel recomputes the cache with the
+ * route's scope after any IPv4 address change (dev_addr_genid), history a snapshot does not show.
+ */
 // mirrors fib_info_update_nhc_saddr(), net/ipv4/fib_semantics.c
-/** The next hop's cached source address (nh_saddr). */
 export function nhSaddr(ctx: EngineContext, fi: FibInfo4, nh: FibNh4): number {
   const gw = nh.gateway && nh.gateway.family === 4 ? v4(nh.gateway) : 0;
-  return inetSelectAddr(ctx, nh.ifindex, gw, fi.route.scope);
+  const scope = fi.nhObject ? Math.max(nh.scope - 1, 0) : fi.route.scope;
+  return inetSelectAddr(ctx, nh.ifindex, gw, scope);
 }
 
 // mirrors fib_result_prefsrc(), net/ipv4/fib_semantics.c

@@ -1,14 +1,18 @@
 // fib_lookup(): the merged local/main fast path or the IPv4 rule walk (include/net/ip_fib.h, net/ipv4/fib_rules.c).
 import { ipv4Netmask } from '../../addr/address.ts';
 import type { Rule } from '../../model/network-state.ts';
-import { LOOPBACK_IFINDEX, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../../model/network-state.ts';
+import { LOOPBACK_IFINDEX, RT_SCOPE_LINK, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../../model/network-state.ts';
 import type { Errno } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
-import type { ExplainSink, ExplainText } from '../explain.ts';
+import { ExplainSink, type ExplainText } from '../explain.ts';
 import { walkRules, type RuleActionOutcome, type RuleWalkHooks, type SelectorVerdict } from '../rules.ts';
 import { l3mdevMasterIfindex, v4 } from './addr4.ts';
+import type { GatewayCheck } from './fib4-info.ts';
 import { Fib4Table, type FibResult4 } from './fib4-table.ts';
 import { fmt4, type Flow4 } from './flow4.ts';
+
+/** Lookups made for the FIB's own bookkeeping, which nobody explains. */
+const SILENT = new ExplainSink(false);
 
 export type FibLookup4 = { readonly kind: 'result'; readonly result: FibResult4 } | { readonly kind: 'error'; readonly errno: Errno };
 
@@ -33,7 +37,8 @@ export class Fib4 {
       if (list) list.push(r);
       else byTable.set(id, [r]);
     }
-    for (const [id, routes] of byTable) this.tables.set(id, new Fib4Table(id, ctx, routes));
+    const gatewayScope = (check: GatewayCheck): number => this.gatewayScope(check);
+    for (const [id, routes] of byTable) this.tables.set(id, new Fib4Table(id, ctx, routes, gatewayScope));
     this.requireFlowDissect = ctx.rules(4).some((r) => ruleRequiresFlowDissect(ctx, r));
     this.realmsUsed = state.routes.some((r) => r.family === 4 && (r.realms ?? 0) !== 0);
   }
@@ -71,6 +76,31 @@ export class Fib4 {
       return { kind: 'error', errno: walked.errno };
     }
     return { kind: 'error', errno: 'ENETUNREACH' };
+  }
+
+  /** The scope of the route a gateway resolved through when its route was added; link when nothing resolves it now. */
+  // mirrors fib_check_nh_v4_gw(), net/ipv4/fib_semantics.c
+  private gatewayScope(check: GatewayCheck): number {
+    const flow = (): Flow4 => ({
+      daddr: check.gateway,
+      saddr: 0,
+      tos: 0,
+      scope: Math.max(check.scope + 1, RT_SCOPE_LINK),
+      iif: LOOPBACK_IFINDEX,
+      oif: check.oif,
+      mark: 0,
+      uid: 0,
+      proto: 0,
+      sport: 0,
+      dport: 0,
+      l3mdev: 0,
+      l3mdevFromOif: false,
+    });
+    const own = check.table !== RT_TABLE_MAIN ? this.table(check.table)?.lookup(this.ctx, flow(), true, SILENT) : undefined;
+    // "on error or if no table given do full lookup": the gateway may be in the local table
+    const found = own?.kind === 'result' ? own : this.lookup(flow(), true, SILENT);
+    if (found.kind !== 'result' || (found.result.type !== 'unicast' && found.result.type !== 'local')) return RT_SCOPE_LINK;
+    return found.result.fi.route.scope;
   }
 
   private hooks(flow: Flow4, ignoreLinkstate: boolean, explain: ExplainSink): RuleWalkHooks<FibResult4> {

@@ -8,7 +8,7 @@ import type { Errno } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
 import { explainText, type ExplainSink, type ExplainText } from '../explain.ts';
 import { describeRoute } from '../format.ts';
-import { buildFibInfo4, goodNhForLookup, type FibInfo4, type FibNh4 } from './fib4-info.ts';
+import { buildFibInfo4, goodNhForLookup, type FibInfo4, type FibNh4, type GatewayScope } from './fib4-info.ts';
 import { fmt4, type Flow4 } from './flow4.ts';
 
 /** A route in a table's trie (struct fib_alias). */
@@ -66,6 +66,7 @@ export class Fib4Table {
     readonly id: number,
     ctx: EngineContext,
     routes: readonly Route[],
+    gatewayScope: GatewayScope,
   ) {
     const aliases = routes.map((r) => ({
       prefix: { address: maskAddress(r.dst.address, r.dst.length), length: r.dst.length },
@@ -74,7 +75,7 @@ export class Fib4Table {
       tos: r.tos,
       metric: r.metric,
       order: r.order,
-      fi: buildFibInfo4(ctx, r),
+      fi: buildFibInfo4(ctx, r, gatewayScope),
     }));
     const { table, idOfInput } = buildPrefixTable(4, aliases.map((a) => a.prefix));
     this.prefixes = table;

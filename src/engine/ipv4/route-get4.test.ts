@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createEngine } from '../engine.ts';
 import type { NetworkState } from '../../model/network-state.ts';
 import { RT_SCOPE_LINK } from '../../model/network-state.ts';
-import { query4, summarize, topologyB, type Ipv4StateBuilder } from './test-support.ts';
+import { formatIp } from '../../addr/address.ts';
+import { ip4, query4, summarize, topologyB, type Ipv4StateBuilder } from './test-support.ts';
 
 /** Topology B with unaddressed peers a1, b1, c1 (packets "arrive" on them in input-path queries). */
 function lab(): Ipv4StateBuilder {
@@ -817,7 +818,7 @@ test('explain names every rule considered, the table looked up and the chosen ro
       .rule({ priority: 200, to: '198.51.100.0/24', table: 100 })
       .build(),
   );
-  const a = engine.routeGet(query4('198.51.100.7'));
+  const a = engine.routeGet(query4('198.51.100.7'), { explain: true });
   const text = a.explain.map((s) => `${s.depth}:${s.kind}:${s.text}`).join('\n');
   assert.match(text, /^0:rule:rule 0: from all lookup local: matches/m);
   assert.match(text, /^1:table:looking up 198\.51\.100\.7 in table local$/m);
@@ -826,4 +827,30 @@ test('explain names every rule considered, the table looked up and the chosen ro
   assert.match(text, /^0:rule:rule 200: from all to 198\.51\.100\.0\/24 lookup 100: matches/m);
   assert.match(text, /^2:route:default via 10\.0\.0\.2 dev a0: chosen$/m);
   assert.match(text, /^0:source:source 10\.0\.0\.1/m);
+});
+
+test('fibmatch on a nexthop group: one member left prints as a single path, several as nexthops (fib_dump_info)', () => {
+  const engine = createEngine(
+    topologyB()
+      .nexthopObject({ id: 3, gateway: ip4('10.0.0.5'), dev: 'a0', onlink: true })
+      .nexthopObject({ id: 4, gateway: ip4('10.1.0.5'), dev: 'b0' })
+      .nexthopObject({ id: 104, group: [{ id: 3, weight: 2 }] })
+      .nexthopObject({ id: 105, group: [{ id: 3, weight: 1 }, { id: 4, weight: 1 }] })
+      .route({ dst: '203.0.113.0/26', nhid: 104 })
+      .route({ dst: '203.0.113.64/26', nhid: 105 })
+      .build(),
+  );
+  const one = engine.routeGet(query4('203.0.113.1 fibmatch'));
+  assert.ok(one.ok);
+  assert.deepEqual(
+    [one.route.gateway && formatIp(one.route.gateway), one.route.dev, one.route.flags, one.route.nexthops, one.route.nhid, one.route.protocol],
+    ['10.0.0.5', 'a0', ['onlink'], undefined, 104, 'boot'],
+  );
+  const two = engine.routeGet(query4('203.0.113.65 fibmatch'));
+  assert.ok(two.ok);
+  assert.deepEqual([two.route.gateway, two.route.flags, two.route.protocol], [undefined, [], 'boot']);
+  assert.deepEqual(two.route.nexthops?.map((nh) => [nh.gateway && formatIp(nh.gateway), nh.dev, nh.flags]), [
+    ['10.0.0.5', 'a0', ['onlink']],
+    ['10.1.0.5', 'b0', []],
+  ]);
 });

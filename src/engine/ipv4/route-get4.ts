@@ -6,7 +6,7 @@ import { LOOPBACK_IFINDEX } from '../../model/network-state.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExplainSink } from '../explain.ts';
 import { v4 } from './addr4.ts';
-import type { FibNh4 } from './fib4-info.ts';
+import { numPaths, type FibNh4 } from './fib4-info.ts';
 import type { Fib4 } from './fib4-lookup.ts';
 import type { FibResult4 } from './fib4-table.ts';
 import { fmt4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Flow4 } from './flow4.ts';
@@ -20,10 +20,11 @@ function candidatesOf(ctx: EngineContext, nhs: readonly FibNh4[] | undefined): r
   return nhs.map((nh) => ({ ...(nh.gateway ? { gateway: nh.gateway } : {}), dev: nh.dev?.name ?? ctx.devName(nh.ifindex), weight: nh.weight }));
 }
 
+/** The matched FIB entry: one path (also a nexthop group left with one member) prints at top level, several as nexthops. */
 // mirrors fib_dump_info() as used by RTM_F_FIB_MATCH, net/ipv4/fib_semantics.c
 function fibmatchRoute(ctx: EngineContext, res: FibResult4, rtType: ResolvedRoute['type']): ResolvedRoute {
   const r = res.fi.route;
-  const single = res.fi.nexthops.length === 1 && !res.fi.nhObject?.group;
+  const single = numPaths(res.fi) === 1;
   const [nh0] = res.fi.nexthops;
   return {
     type: res.fi.nhObject?.blackhole ? 'blackhole' : rtType,
@@ -33,7 +34,7 @@ function fibmatchRoute(ctx: EngineContext, res: FibResult4, rtType: ResolvedRout
     dev: single && nh0 ? (nh0.dev?.name ?? ctx.devName(nh0.ifindex)) : '',
     table: res.table,
     ...(r.prefsrc ? { prefsrc: r.prefsrc } : {}),
-    flags: single ? r.flags : [],
+    flags: single ? (res.fi.nhObject ? (nh0?.flags ?? []) : r.flags) : [],
     cache: [],
     ...(r.tos ? { tos: r.tos } : {}),
     ...(r.metric ? { metric: r.metric } : {}),

@@ -69,7 +69,7 @@ test('before 6.16 the cached source does not matter: the hash alone decides', ()
 
 test('without a hash seed every possible next hop is listed', () => {
   const engine = createEngine(weights3to1to2(0).build());
-  const a = engine.routeGet(query4('192.0.2.1'));
+  const a = engine.routeGet(query4('192.0.2.1'), { explain: true });
   assert.ok(a.ok);
   assert.deepEqual(a.candidates?.map((c) => c.dev), ['b0', 'c0', 'a0']);
   assert.ok(a.explain.some((s) => s.kind === 'note' && /fib_multipath_hash_seed/.test(s.text)));

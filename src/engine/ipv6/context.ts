@@ -4,15 +4,6 @@ import type { Link, NetworkState } from '../../model/network-state.ts';
 import { EngineContext } from '../context.ts';
 import { buildFib6Tables, type Fib6Table } from './fib6-table.ts';
 
-/** IPv6 conf values the shared Sysctls reader does not name, with their compiled-in defaults. */
-const IPV6_SOURCE_CONF_DEFAULTS = {
-  use_tempaddr: 0,
-  optimistic_dad: 0,
-  use_optimistic: 0,
-} as const;
-
-export type Ipv6SourceConfName = keyof typeof IPV6_SOURCE_CONF_DEFAULTS;
-
 export interface Ipv6Context {
   readonly engine: EngineContext;
   readonly tables: ReadonlyMap<number, Fib6Table>;
@@ -20,8 +11,6 @@ export interface Ipv6Context {
   readonly links: readonly Link[];
   /** NUD state words of the neighbour entry (dev, address), or undefined when there is none */
   neighbourState(dev: string, address: IpAddress): readonly string[] | undefined;
-  /** a per-device IPv6 conf value used by source selection: the device's, else `default`, else compiled */
-  sourceConf(dev: string, name: Ipv6SourceConfName): number;
 }
 
 function neighbourKey(dev: string, address: IpAddress): string {
@@ -32,16 +21,10 @@ function neighbourKey(dev: string, address: IpAddress): string {
 export function buildIpv6Context(state: NetworkState, engine: EngineContext = new EngineContext(state)): Ipv6Context {
   const neighbours = new Map<string, readonly string[]>();
   for (const n of state.neighbours) if (n.address.family === 6) neighbours.set(neighbourKey(n.dev, n.address), n.state);
-  const readConf = (path: string): number | undefined => {
-    const raw = state.sysctls.get(path)?.trim();
-    return raw !== undefined && /^-?\d+$/.test(raw) ? Number(raw) : undefined;
-  };
   return {
     engine,
     tables: buildFib6Tables(state.routes, (id) => engine.nexthopObject(id)),
     links: [...state.links].sort((a, b) => a.ifindex - b.ifindex),
     neighbourState: (dev, address) => neighbours.get(neighbourKey(dev, address)),
-    sourceConf: (dev, name) =>
-      readConf(`net/ipv6/conf/${dev}/${name}`) ?? readConf(`net/ipv6/conf/default/${name}`) ?? IPV6_SOURCE_CONF_DEFAULTS[name],
   };
 }

@@ -85,6 +85,7 @@ function fibmatchRoute(query: RouteQuery, path: Fib6Path): ResolvedRoute {
     flags: nh?.flags ?? [],
     cache: [],
     metric: entry.metric,
+    ...(r.expires !== undefined ? { expires: r.expires } : {}),
     ...(r.metrics ? { metrics: r.metrics } : {}),
     pref: r.pref ?? 'medium',
     protocol: r.protocol,

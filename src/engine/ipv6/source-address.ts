@@ -56,13 +56,11 @@ function scoreCandidate(ctx: Ipv6Context, a: InterfaceAddress, daddr: bigint, ds
   const value = BigInt(a.local.value);
   const type = classifyIpv6(value);
   const scope = type.scope >= dstScope ? -type.scope : type.scope - 128;
-  const useOptimistic =
-    (ctx.sourceConf('all', 'optimistic_dad') !== 0 || ctx.sourceConf(a.dev, 'optimistic_dad') !== 0) &&
-    (ctx.sourceConf('all', 'use_optimistic') !== 0 || ctx.sourceConf(a.dev, 'use_optimistic') !== 0);
+  const useOptimistic = ctx.engine.sysctls.useOptimistic(a.dev);
   const avoided = hasFlag(a, 'deprecated') || (!useOptimistic && hasFlag(a, 'optimistic'));
   const preferredType = (type.flags & (IPV6_ADDR_MAPPED | IPV6_ADDR_COMPATV4 | IPV6_ADDR_LOOPBACK)) !== 0;
   const temporary = hasFlag(a, 'temporary') || a.secondary;
-  const preferTemporary = ctx.sourceConf(a.dev, 'use_tempaddr') >= 2;
+  const preferTemporary = ctx.engine.sysctls.useTempaddr(a.dev) >= 2;
   return [
     1,
     value === daddr ? 1 : 0,
