@@ -193,7 +193,8 @@ async function namespaceSections(options: BenchOptions, workDir: string, registe
   for (const size of sizes) {
     progress(`loading routes up to ${formatCount(size)}`);
     await nextTurn();
-    loading.push(`${formatCount(size)} in ${formatMs(lab.addRoutes(size))}`);
+    const from = lab.routeCount;
+    loading.push(`${formatCount(from)} → ${formatCount(size)} in ${formatMs(lab.addRoutes(size))}`);
     const file = join(workDir, `snapshot-${size}.json`);
     progress(`capturing and loading ${formatCount(size)} routes`);
     await nextTurn();
@@ -206,7 +207,7 @@ async function namespaceSections(options: BenchOptions, workDir: string, registe
       routeGet.push(...routeGetRows(await benchRouteGet({ lab, snapshot: file, queries: options.queries, workDir, pbrBin: PBR_BIN }), notes));
     }
   }
-  notes.push(`ip -batch loaded the namespace's routes (cumulative): ${loading.join(', ')}.`);
+  notes.push(`ip -batch added the routes: ${loading.join(', ')}.`);
   notes.push(`Reading /proc/net/fib_trie, part of every capture, took ${fibTrie.join(', ')}.`);
   return [...routeGet, ...snapshots];
 }

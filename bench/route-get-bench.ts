@@ -83,8 +83,8 @@ async function fastestRun(times: number, argv: readonly string[], outFile: strin
   return best!;
 }
 
-/** One answer: its first line and the indented lines after it (`cache`). */
-function answerBlocks(stdout: string): string[] {
+/** One answer per block: its first line and the indented lines after it (`cache`). */
+export function answerBlocks(stdout: string): string[] {
   const blocks: string[] = [];
   for (const line of stdout.split('\n')) {
     if (line === '') continue;

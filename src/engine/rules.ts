@@ -132,11 +132,15 @@ function matchSelectors<R>(rule: Rule, flow: RuleFlowCommon, hooks: RuleWalkHook
     if (rule.ipProto !== flow.proto) return { ok: false, why: () => `ipproto ${ipprotoName(flow.proto)} ≠ ${ipprotoName(rule.ipProto ?? 0)}` };
     passed.push(() => `ipproto ${ipprotoName(flow.proto)}`);
   }
-  const masks = kernelAtLeast(ctx.kernel, 6, 15);
-  for (const [word, range, port] of [['sport', rule.sport, flow.sport], ['dport', rule.dport, flow.dport]] as const) {
-    if (!portRangeSet(range)) continue;
-    if (!portMatches(range, port, masks)) return { ok: false, why: () => portReason(word, range, port, false) };
-    passed.push(() => portReason(word, range, port, true));
+  if (portRangeSet(rule.sport) || portRangeSet(rule.dport)) {
+    const masks = kernelAtLeast(ctx.kernel, 6, 15);
+    for (const word of ['sport', 'dport'] as const) {
+      const range = rule[word];
+      const port = flow[word];
+      if (!portRangeSet(range)) continue;
+      if (!portMatches(range, port, masks)) return { ok: false, why: () => portReason(word, range, port, false) };
+      passed.push(() => portReason(word, range, port, true));
+    }
   }
   const fam = hooks.matchFamily(rule);
   if (!fam.ok) return fam;

@@ -89,8 +89,8 @@ function combine(how: ConfCombine, all: number, dev: number): number {
 }
 
 export class Sysctls {
-  /** conf values already read, by "ipv4/NAME" or "ipv6/NAME", then device (the snapshot never changes) */
-  private readonly confCache = new Map<string, Map<string, number>>();
+  /** conf values already read, by family, name, then device (the snapshot never changes) */
+  private readonly confCache = { ipv4: new Map<string, Map<string, number>>(), ipv6: new Map<string, Map<string, number>>() };
 
   constructor(private readonly values: ReadonlyMap<string, string>) {}
 
@@ -104,11 +104,10 @@ export class Sysctls {
   }
 
   private confValue(family: 'ipv4' | 'ipv6', dev: string, name: string, compiled: number): number {
-    const key = `${family}/${name}`;
-    let byDev = this.confCache.get(key);
+    let byDev = this.confCache[family].get(name);
     if (!byDev) {
       byDev = new Map();
-      this.confCache.set(key, byDev);
+      this.confCache[family].set(name, byDev);
     }
     let value = byDev.get(dev);
     if (value === undefined) {

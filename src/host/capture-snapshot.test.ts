@@ -51,6 +51,8 @@ test('every source is captured with its argv, in a fixed order', async () => {
     'rtTables:/etc/iproute2/rt_tables',
   ]);
   assert.deepEqual(snapshot.sources[SOURCE_KEYS.route4]?.argv, ['ip', '-d', '-j', '-4', 'route', 'show', 'table', 'all']);
+  assert.deepEqual(snapshot.sources[SOURCE_KEYS.rule4]?.argv, ['ip', '-d', '-j', '-4', 'rule', 'show']);
+  assert.deepEqual(snapshot.sources[SOURCE_KEYS.rule6]?.argv, ['ip', '-d', '-j', '-6', 'rule', 'show']);
   assert.deepEqual(snapshot.sources['rtTables:/etc/iproute2/rt_tables'], { argv: ['cat', '/etc/iproute2/rt_tables'], path: '/etc/iproute2/rt_tables', exitCode: 0, stdout: '100 isp\n', stderr: '' });
   assert.deepEqual([snapshot.format, snapshot.version, snapshot.kernelRelease, snapshot.capturedAt, snapshot.notes], ['pbr-snapshot', 1, '6.18.44', '2025-01-01T00:00:00.000Z', []]);
   assert.equal(snapshot.netns, undefined);

@@ -27,8 +27,9 @@ export interface CaptureOptions {
 const IP_SOURCES: readonly (readonly [string, readonly string[]])[] = [
   [SOURCE_KEYS.link, ['ip', '-d', '-j', 'link', 'show']],
   [SOURCE_KEYS.addr, ['ip', '-j', 'addr', 'show']],
-  [SOURCE_KEYS.rule4, ['ip', '-j', '-4', 'rule', 'show']],
-  [SOURCE_KEYS.rule6, ['ip', '-j', '-6', 'rule', 'show']],
+  // -d: without it ip leaves out the rule protocol when it is kernel or unspec
+  [SOURCE_KEYS.rule4, ['ip', '-d', '-j', '-4', 'rule', 'show']],
+  [SOURCE_KEYS.rule6, ['ip', '-d', '-j', '-6', 'rule', 'show']],
   [SOURCE_KEYS.route4, ['ip', '-d', '-j', '-4', 'route', 'show', 'table', 'all']],
   [SOURCE_KEYS.route6, ['ip', '-d', '-j', '-6', 'route', 'show', 'table', 'all']],
   [SOURCE_KEYS.nexthop, ['ip', '-d', '-j', 'nexthop', 'show']],

@@ -129,6 +129,13 @@ const ROWS: readonly (readonly [string, RouteAnswer, RouteGetRenderOptions, stri
     '[{"type":"unicast","dst":"10.1.0.0/24","dev":"b0","table":"main","protocol":"kernel","scope":"link","prefsrc":"10.1.0.1","flags":[]}]\n',
   ],
   [
+    'realm 0 has the name rt_realms gives it',
+    ok(resolved('192.0.2.1', 'a0', { ...gw('10.0.0.2'), ...src('10.0.0.1'), uid: 0, realms: 3 << 16 })),
+    opts(4),
+    '192.0.2.1 via 10.0.0.2 dev a0 src 10.0.0.1 realms 3/cosmos uid 0 \n    cache \n',
+    '[{"type":"unicast","dst":"192.0.2.1","gateway":"10.0.0.2","dev":"a0","table":"main","prefsrc":"10.0.0.1","flags":[],"flow":{"from":"3","to":"cosmos"},"uid":0,"cache":[]}]\n',
+  ],
+  [
     'fibmatch, IPv6 source-specific route: from with its length',
     ok(resolved('2001:db8:9::1', 'c0', { prefixLength: 48, from: ip('2001:db8:a::'), fromPrefixLength: 64, protocol: 'boot', ...gw('2001:db8:c::2'), metric: 1024 })),
     opts(6, { fibmatch: true }),

@@ -177,11 +177,11 @@ function printIfname(p: IpPrinter, key: string, name: string): void {
   p.text(`${key} ${p.palette.ifname(name)} `);
 }
 
-// mirrors print_rta_flow(), ip/iproute.c (realm names from rt_realms: only 0 = "unknown")
+// mirrors print_rta_flow(), ip/iproute.c (realm names from the rt_realms iproute2 installs: only 0 = "cosmos")
 function printRealms(p: IpPrinter, realms: number): void {
   const from = realms >>> 16;
   const to = realms & 0xffff;
-  const realmName = (id: number): string => (id === 0 ? 'unknown' : String(id));
+  const realmName = (id: number): string => (id === 0 ? 'cosmos' : String(id));
   if (p.json) {
     p.openObject('flow');
     if (from) p.field('from', realmName(from));

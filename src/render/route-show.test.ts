@@ -113,3 +113,14 @@ test('nexthop objects supply the next hops of nhid routes', () => {
     ].join('\n'),
   );
 });
+
+test('a nexthop group of one member: IPv4 prints the member at top level, IPv6 as a nexthop list (recorded on 6.18)', () => {
+  const member = (id: number, gateway: string, dev: string) => ({ id, gateway: ip(gateway), dev, onlink: true, blackhole: false, fdb: false, dead: false, linkdown: false });
+  const group = (id: number, of: number, weight: number) => ({ id, onlink: false, blackhole: false, fdb: false, dead: false, linkdown: false, group: [{ id: of, weight }], groupType: 'mpath' as const });
+  const s = state({
+    nexthopObjects: [member(1, '10.0.0.2', 'a0'), member(22, '2001:db8:b::2', 'b0'), group(10, 1, 1), group(30, 22, 2)],
+    routes: [route('172.16.0.0/16', { nhid: 10 }), route('2001:db8:100::/64', { nhid: 30 })],
+  });
+  assert.equal(renderRouteShow(s, { json: false }), '172.16.0.0/16 nhid 10 via 10.0.0.2 dev a0 onlink \n');
+  assert.equal(renderRouteShow(s, { json: false, family: 6 }), '2001:db8:100::/64 nhid 30 metric 1024 pref medium\n\tnexthop via 2001:db8:b::2 dev b0 weight 2 onlink \n');
+});

@@ -67,7 +67,9 @@ export function routeToMessage(route: Route, objects: ReadonlyMap<number, Nextho
   const nexthops = routeNexthops(route, objects);
   const single = nexthops.length === 1 ? nexthops[0] : undefined;
   const group = route.nhid !== undefined && objects.get(route.nhid)?.group !== undefined;
-  const multipath = nexthops.length > 1 || (group && nexthops.length > 0);
+  // IPv4 prints one path at top level, even a group's last member (fib_info_num_path() == 1);
+  // IPv6 prints every group as RTA_MULTIPATH (rt6_fill_node_nexthop())
+  const multipath = nexthops.length > 1 || (group && route.family === 6 && nexthops.length > 0);
   let flags = flagBits(route.flags, RT_FLAG_BITS);
   if (single && !multipath) flags |= single.flags;
   // IPv6 reject routes point at the loopback device

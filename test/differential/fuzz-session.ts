@@ -144,7 +144,9 @@ function record(
     summary.comparisons++;
     if (p.diffs.length === 0) continue;
     summary.mismatches++;
-    const signature = `${oracle === 'engine' ? '' : `[${oracle}] `}${mismatchSignature(r.query, p.diffs)}`;
+    // a CLI that did not run fails every query alike: one class, whatever the kernel said
+    const cliFailed = p.diffs.some((d) => d.pbr === 'cli failure');
+    const signature = cliFailed ? `[${oracle}] cli failure` : `${oracle === 'engine' ? '' : `[${oracle}] `}${mismatchSignature(r.query, p.diffs)}`;
     const cls = summary.classes.get(signature);
     if (cls) cls.count++;
     else summary.classes.set(signature, { signature, count: 1, first: { seed, oracle, query: r.query, kernel: r.kernel, pbr: p.json, diffs: p.diffs, commands, kernelRelease } });

@@ -56,6 +56,8 @@ test('captureSnapshot of a namespace → parseSnapshot gives back its state', { 
     assert.ok(state.addresses.some((a) => a.dev === 'x0' && a.prefixLength === 24));
     const fwmarkRule = state.rules4.find((r) => r.priority === 50);
     assert.deepEqual([fwmarkRule?.fwmark, fwmarkRule?.fwmask, fwmarkRule?.table], [1, 1, 123]);
+    // rules are captured with -d: the protocol is known even where plain `ip rule show` leaves it out
+    assert.deepEqual([state.rules4.find((r) => r.priority === 0)?.protocol, fwmarkRule?.protocol], ['kernel', 'unspec']);
     const v6Rule = state.rules6.find((r) => r.priority === 60);
     assert.deepEqual([v6Rule?.invert, v6Rule?.action], [true, 'unreachable']);
     assert.ok(state.routes.some((r) => r.table === 123 && formatPrefix(r.dst) === '192.0.2.0/24'));

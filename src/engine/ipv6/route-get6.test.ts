@@ -6,7 +6,7 @@ import type { RouteAnswer, RouteQuery } from '../../model/route-query.ts';
 import { buildIpv6Context } from './context.ts';
 import { ExplainSink } from '../explain.ts';
 import { routeGet6 } from './route-get6.ts';
-import { Ipv6StateBuilder, query6, threeLinkLab } from './test-support.ts';
+import { ip6, Ipv6StateBuilder, query6, threeLinkLab } from './test-support.ts';
 
 /** The fields compared, in the words `ip -6 route get` prints them; errors as the errno name. */
 interface Expected {
@@ -306,4 +306,44 @@ test('a user-added anycast route keeps its device (no RTF_ANYCAST)', () => {
   const a = routeGet6(buildIpv6Context(state.build()), query6('2001:db8:300::fffc'), new ExplainSink());
   assert.ok(a.ok);
   assert.deepEqual([a.route.type, a.route.dev, a.route.metric], ['anycast', 'a0', 20]);
+});
+
+test('answers carry the matched route protocol, with and without fibmatch (ip -d -j always prints it)', () => {
+  const ctx = buildIpv6Context(threeLinkLab().route({ dst: '2001:db8:99::/48', via: '2001:db8:b::2', dev: 'b0', protocol: 'static' }).build());
+  const rows: readonly (readonly [RouteQuery, string])[] = [
+    [query6('2001:db8:99::1'), 'static'],
+    [query6('2001:db8:99::1', { fibmatch: true }), 'static'],
+    [query6('2001:db8:b::1'), 'kernel'],
+    [query6('2001:db8:b::1', { fibmatch: true, iif: 'a0' }), 'kernel'],
+  ];
+  for (const [q, protocol] of rows) {
+    const a = routeGet6(ctx, q, new ExplainSink(false));
+    assert.ok(a.ok);
+    assert.equal(a.route.protocol, protocol);
+  }
+});
+
+test('fibmatch: a group left with one member is still a nexthops list; a source route keeps its from; expires is reported', () => {
+  const ctx = buildIpv6Context(
+    threeLinkLab()
+      .nexthopObject({ id: 22, gateway: ip6('2001:db8:b::2'), dev: 'b0', onlink: true, family: 6 })
+      .nexthopObject({ id: 30, group: [{ id: 22, weight: 2 }] })
+      .route({ dst: '2001:db8:100::/64', nhid: 30 })
+      .route({ dst: '2001:db8:9::/48', from: '2001:db8:a::/64', via: '2001:db8:c::2', dev: 'c0' })
+      .route({ dst: '2001:db8:6::/64', via: '2001:db8:a::2', dev: 'a0', expires: 299 })
+      .build(),
+  );
+  const group = routeGet6(ctx, query6('2001:db8:100::1', { fibmatch: true }), new ExplainSink(false));
+  assert.ok(group.ok);
+  assert.deepEqual(group.route.nexthops?.map((nh) => [nh.gateway && formatIp(nh.gateway), nh.dev, nh.weight, nh.flags]), [['2001:db8:b::2', 'b0', 2, ['onlink']]]);
+  const sourced = routeGet6(ctx, query6('2001:db8:9::1', { fibmatch: true, from: '2001:db8:a::5' }), new ExplainSink(false));
+  assert.ok(sourced.ok);
+  assert.deepEqual([sourced.route.from && formatIp(sourced.route.from), sourced.route.fromPrefixLength], ['2001:db8:a::', 64]);
+  const expiring = routeGet6(ctx, query6('2001:db8:6::1', { fibmatch: true }), new ExplainSink(false));
+  assert.ok(expiring.ok);
+  assert.equal(expiring.route.expires, 299);
+  // ip route get without fibmatch reports no expiry for the route's dst
+  const plain = routeGet6(ctx, query6('2001:db8:6::1'), new ExplainSink(false));
+  assert.ok(plain.ok);
+  assert.equal(plain.route.expires, undefined);
 });

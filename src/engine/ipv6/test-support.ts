@@ -53,6 +53,7 @@ export interface RouteSpec {
   readonly dead?: boolean;
   readonly linkdown?: boolean;
   readonly metrics?: readonly RouteMetric[];
+  readonly expires?: number;
 }
 
 export type RuleSpec = Partial<Omit<Rule, 'family' | 'order' | 'src' | 'dst'>> & {
@@ -150,6 +151,7 @@ export class Ipv6StateBuilder {
       ...(spec.from ? { src: prefix6(spec.from) } : {}),
       ...(spec.nhid !== undefined ? { nhid: spec.nhid } : {}),
       ...(spec.metrics ? { metrics: spec.metrics } : {}),
+      ...(spec.expires !== undefined ? { expires: spec.expires } : {}),
       flags: [],
       pref: spec.pref ?? 'medium',
       order: this.routeOrder++,
