@@ -1,5 +1,6 @@
 // `pbr route get`: one query from the command line, or a batch file in `ip -batch` form.
 import type { Family } from '../addr/types.ts';
+import type { QueryOptions } from '../engine/engine.ts';
 import { ExitCode, PbrError, UsageError } from '../model/errors.ts';
 import type { NetworkState, NexthopObject } from '../model/network-state.ts';
 import type { RouteAnswer, RouteQuery } from '../model/route-query.ts';
@@ -12,7 +13,7 @@ import { paletteFor, type CliIo } from './io.ts';
 import { matches, parseRouteGetArgs } from './route-get-args.ts';
 
 export interface RouteEngine {
-  routeGet(query: RouteQuery, options?: { readonly explain?: boolean }): RouteAnswer;
+  routeGet(query: RouteQuery, options?: QueryOptions): RouteAnswer;
 }
 
 export interface RouteGetOptions {

@@ -8,14 +8,14 @@ import { routeGet4 } from './ipv4/route-get4.ts';
 import { buildIpv6Context, type Ipv6Context } from './ipv6/context.ts';
 import { routeGet6 } from './ipv6/route-get6.ts';
 
-export interface RouteGetOptions {
+export interface QueryOptions {
   /** collect the reasoning in the answer's `explain` (--explain); without it `explain` is empty and no text is built */
   readonly explain?: boolean;
 }
 
 export interface Engine {
   /** Answers one query as `ip route get` does on the snapshot's kernel. */
-  routeGet(query: RouteQuery, options?: RouteGetOptions): RouteAnswer;
+  routeGet(query: RouteQuery, options?: QueryOptions): RouteAnswer;
 }
 
 /** Builds the indexes of `state` once; every query after that reuses them. */
@@ -24,7 +24,7 @@ export function createEngine(state: NetworkState): Engine {
   let fib4: Fib4 | undefined;
   let ipv6: Ipv6Context | undefined;
   return {
-    routeGet(query: RouteQuery, options: RouteGetOptions = {}): RouteAnswer {
+    routeGet(query: RouteQuery, options: QueryOptions = {}): RouteAnswer {
       const explain = new ExplainSink(options.explain ?? false);
       const mixed = [query.dst, query.from].some((a) => a !== undefined && a.family !== query.family);
       if (mixed) {

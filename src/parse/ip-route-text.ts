@@ -13,11 +13,12 @@ const FLAG_WORDS: ReadonlySet<string> = new Set([
   'rt_offload', 'rt_trap', 'rt_offload_failed',
 ]);
 
-/** Route metrics (RTAX_*) print "NAME [lock] VALUE"; the text word → the JSON key, where they differ. */
+/** Route metrics (RTAX_*) print "NAME [lock] VALUE": the text word → the JSON key (the same but for congctl). */
 const METRIC_WORDS: ReadonlyMap<string, string> = new Map([
-  'mtu', 'window', 'rtt', 'rttvar', 'ssthresh', 'cwnd', 'advmss', 'reordering', 'hoplimit',
-  'initcwnd', 'features', 'rto_min', 'initrwnd', 'quickack', 'fastopen_no_cookie',
-].map((w) => [w, w] as const).concat([['congctl', 'congestion']]));
+  ...['mtu', 'window', 'rtt', 'rttvar', 'ssthresh', 'cwnd', 'advmss', 'reordering', 'hoplimit',
+    'initcwnd', 'features', 'rto_min', 'initrwnd', 'quickack', 'fastopen_no_cookie'].map((w): [string, string] => [w, w]),
+  ['congctl', 'congestion'],
+]);
 
 /** Metrics printed as a time: "30ms" or "1.5s", kept in milliseconds as the JSON form has them. */
 const TIME_METRICS: ReadonlySet<string> = new Set(['rtt', 'rttvar', 'rto_min']);
@@ -139,10 +140,11 @@ function routeLineFields(cur: TokenCursor): Record<string, unknown> {
 /** One metric in the JSON form's shape: "metrics": [{KEY: VALUE}], locked names in "metrics_lock". */
 // mirrors print_rta_metrics() and print_rtax_features(), ip/iproute.c
 function metricFields(cur: TokenCursor, word: string, key: string, fields: Record<string, unknown>): void {
-  const values = ((fields['metrics'] as Record<string, unknown>[] | undefined) ??= [{}])[0] as Record<string, unknown>;
+  fields['metrics'] ??= [{}];
+  const values = (fields['metrics'] as Record<string, unknown>[])[0] as Record<string, unknown>;
   if (cur.peek() === 'lock') {
     cur.next();
-    ((fields['metrics_lock'] as string[] | undefined) ??= []).push(key);
+    fields['metrics_lock'] = [...((fields['metrics_lock'] as string[] | undefined) ?? []), key];
   }
   const text = cur.value(word);
   if (text === undefined) return;

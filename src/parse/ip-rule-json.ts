@@ -1,4 +1,4 @@
-// `ip -j -4 rule show` / `ip -j -6 rule show` → Rule[].
+// `ip [-d] -j -4 rule show` / `ip [-d] -j -6 rule show` → Rule[] (-d adds the protocol when it is kernel or unspec).
 import type { Family } from '../addr/types.ts';
 import type { Parsed } from '../model/diagnostics.ts';
 import type { Rule } from '../model/network-state.ts';

@@ -1,4 +1,4 @@
-// One rule's fields as `ip -j rule show` names them → a Rule. The text parser produces the same fields.
+// One rule's fields as `ip [-d] -j rule show` names them → a Rule. The text parser produces the same fields.
 import type { Family, IpPrefix } from '../addr/types.ts';
 import type { PortRange, Rule, RuleAction, RuleInterface } from '../model/network-state.ts';
 import { RT_TABLE_UNSPEC } from '../model/network-state.ts';

@@ -827,6 +827,10 @@ test('explain names every rule considered, the table looked up and the chosen ro
   assert.match(text, /^0:rule:rule 200: from all to 198\.51\.100\.0\/24 lookup 100: matches/m);
   assert.match(text, /^2:route:default via 10\.0\.0\.2 dev a0: chosen$/m);
   assert.match(text, /^0:source:source 10\.0\.0\.1/m);
+  // not asked for: the same answer, no steps
+  const quiet = engine.routeGet(query4('198.51.100.7'));
+  assert.deepEqual(quiet.explain, []);
+  assert.deepEqual(quiet.ok && quiet.route, a.ok && a.route);
 });
 
 test('fibmatch on a nexthop group: one member left prints as a single path, several as nexthops (fib_dump_info)', () => {
