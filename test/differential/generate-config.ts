@@ -105,8 +105,17 @@ class ConfigBuilder {
     const tableCount = rnd.int(1, 3);
     this.tables.push(...rnd.sample([100, 101, 200, 1000, 253, 10], tableCount));
     // before any route: nexthops cache their source address, and an IPv4 address change after that leaves
-    // the cache stale until some lookup refreshes it (query-order dependent answers)
+    // the cache stale until some lookup refreshes it (query-order dependent answers); likewise a gateway keeps
+    // the scope of the route that resolved it when it was added, even if that route is deleted later
     this.deleteAddresses();
+    this.deleteKernelRoutes();
+    // host-scope routes (local type, `scope host`) first: a gateway's nh_scope is fixed when its route or
+    // nexthop is added (fib_check_nh_v4_gw()), so a host-scope route covering it added later would make the
+    // answer depend on an order no dump shows
+    for (const family of [4, 6] as const) {
+      const n = rnd.weighted([[60, 0], [30, 1], [10, 2]]);
+      for (let i = 0; i < n; i++) this.addRoute(family, true);
+    }
     if (rnd.chance(0.3)) this.addNexthopObjects();
     if (rnd.chance(0.6)) this.addDefaultRoute(4);
     if (rnd.chance(0.5)) this.addDefaultRoute(6);
@@ -116,7 +125,6 @@ class ConfigBuilder {
     for (let i = 0; i < routes6; i++) this.addRoute(6);
     if (rnd.chance(0.15)) this.addExtraDefaults();
     if (rnd.chance(0.3)) this.addNeighbours();
-    this.deleteKernelRoutes();
     this.addRules();
     for (const d of this.devices) {
       if (d.state === 'down') this.ip('link', 'set', d.name, 'down');
@@ -384,11 +392,13 @@ class ConfigBuilder {
     return p;
   }
 
-  private addRoute(family: AddrFamily): void {
+  /** One route; `hostScope` makes it a local route or (IPv4) a device route with scope host. */
+  private addRoute(family: AddrFamily, hostScope = false): void {
     const rnd = this.rnd;
-    const type = family === 4
-      ? rnd.weighted([[56, 'unicast'], [5, 'local'], [3, 'broadcast'], [8, 'unreachable'], [6, 'prohibit'], [6, 'blackhole'], [9, 'throw'], [2, 'multicast']] as const)
-      : rnd.weighted([[58, 'unicast'], [4, 'local'], [3, 'anycast'], [8, 'unreachable'], [6, 'prohibit'], [6, 'blackhole'], [9, 'throw'], [2, 'multicast']] as const);
+    const scopeHost = hostScope && family === 4 && rnd.chance(0.3);
+    const type = hostScope ? (scopeHost ? 'unicast' : 'local') : family === 4
+      ? rnd.weighted([[56, 'unicast'], [3, 'broadcast'], [8, 'unreachable'], [6, 'prohibit'], [6, 'blackhole'], [9, 'throw'], [2, 'multicast']] as const)
+      : rnd.weighted([[58, 'unicast'], [3, 'anycast'], [8, 'unreachable'], [6, 'prohibit'], [6, 'blackhole'], [9, 'throw'], [2, 'multicast']] as const);
     const dst = type === 'multicast'
       ? parsePrefixText(family === 4 ? rnd.pick(['239.1.0.0/16', '224.0.0.0/4', '239.255.0.0/24']) : rnd.pick(['ff05::/16', 'ff00::/8']))
       : type === 'broadcast' ? parsePrefixText(`${this.broadcastCandidate()}/32`) : this.pickDestination(family);
@@ -403,13 +413,15 @@ class ConfigBuilder {
     const table = this.pickRouteTable(type);
     // multipath "nexthop …" words must come last
     const hops: string[] = [];
-    if (type === 'unicast' || type === 'multicast') {
+    const stable = this.devices.filter((x) => x.state !== 'down');
+    if (scopeHost) {
+      hops.push('dev', stable.length > 0 ? rnd.pick(stable).name : 'lo', 'scope', 'host');
+    } else if (type === 'unicast' || type === 'multicast') {
       if (!this.appendNexthops(hops, family, type)) return;
       if (hops[0] !== 'nexthop') args.push(...hops.splice(0));
     } else if (type === 'local' || type === 'broadcast' || type === 'anycast') {
       // never on a device that goes down later: a user-added local route sets the kernel's sticky
       // has_custom_local_routes flag, which no dump shows once the route is gone
-      const stable = this.devices.filter((x) => x.state !== 'down');
       const d = (rnd.chance(0.4) && type !== 'broadcast') || stable.length === 0 ? 'lo' : rnd.pick(stable).name;
       args.push('dev', d);
     }
@@ -551,7 +563,6 @@ class ConfigBuilder {
     const form = rnd.weighted([[50, 'via'], [20, 'dev'], [15, 'multipath'], [nhids.length > 0 ? 15 : 0, 'nhid']] as const);
     if (type === 'multicast' || form === 'dev') {
       args.push('dev', rnd.pick(this.devices).name);
-      if (type === 'unicast' && rnd.chance(0.08)) args.push('scope', 'host');
       return true;
     }
     if (form === 'nhid') {

@@ -38,6 +38,13 @@ test('a gateway shows as via only when a link-scope route resolved it (fib_check
       'unicast via 10.89.0.4 dev b0 table 101 src 10.1.0.1',
     ],
     [
+      // the snapshot's routes are taken as there when the gateway route was added (a local route added later leaves via)
+      'a local route over a connected subnet resolves the gateway first (local table): host',
+      (b) => b.route({ dst: '10.1.0.0/24', type: 'local', dev: 'b0', table: RT_TABLE_LOCAL }).route({ dst: '203.0.113.0', via: '10.1.0.159', dev: 'b0', table: 253, src: '10.1.0.1' }),
+      '203.0.113.0',
+      'unicast dev b0 table 253 src 10.1.0.1',
+    ],
+    [
       'onlink: link whatever resolves the gateway',
       (b) => b.route({ dst: '10.7.0.0/24', type: 'local', dev: 'lo', table: RT_TABLE_LOCAL }).route({ dst: '198.51.100.0/24', via: '10.7.0.252', dev: 'a0', onlink: true }),
       '198.51.100.7',

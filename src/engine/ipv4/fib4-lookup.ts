@@ -78,7 +78,12 @@ export class Fib4 {
     return { kind: 'error', errno: 'ENETUNREACH' };
   }
 
-  /** The scope of the route a gateway resolved through when its route was added; link when nothing resolves it now. */
+  /**
+   * The scope of the route a gateway resolved through when its route was added (nh_scope), taking the
+   * snapshot's routes as the ones that existed then; link when nothing resolves it now. The kernel never
+   * re-resolves: a local or scope-host route added over the gateway later leaves nh_scope link, history a
+   * snapshot does not show.
+   */
   // mirrors fib_check_nh_v4_gw(), net/ipv4/fib_semantics.c
   private gatewayScope(check: GatewayCheck): number {
     const flow = (): Flow4 => ({
