@@ -79,19 +79,29 @@ function linkSettled(l: LinkJson): boolean {
   return l.flags.includes('LOWER_UP') ? l.operstate === 'UP' : l.operstate !== 'UP';
 }
 
+interface AddrJson {
+  readonly addr_info?: readonly { readonly tentative?: boolean }[];
+}
+
 /**
  * Carrier changes reach routes (linkdown/dead next hops) and IPv6 (link-local addresses) through the
- * kernel's linkwatch work, after `ip` returned; operstate is updated by the same work. Waits until every
- * link's operstate agrees with its carrier, twice in a row.
+ * kernel's linkwatch work, after `ip` returned; operstate is updated by the same work. A new IPv6 address
+ * stays tentative until the DAD work has run, even with DAD off. Waits until every link's operstate agrees
+ * with its carrier and no IPv6 address is tentative, twice in a row.
  */
 export async function waitForLinksSettled(ns: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   while (streak < 2) {
-    const r = await execArgv(['ip', '-n', ns, '-j', 'link', 'show']);
-    const links = JSON.parse(r.stdout || '[]') as LinkJson[];
-    streak = links.every(linkSettled) ? streak + 1 : 0;
-    if (streak === 0 && Date.now() > deadline) throw new Error(`links of ${ns} did not settle: ${r.stdout}`);
+    const [l, a] = await Promise.all([
+      execArgv(['ip', '-n', ns, '-j', 'link', 'show']),
+      execArgv(['ip', '-n', ns, '-j', '-6', 'addr', 'show']),
+    ]);
+    const links = JSON.parse(l.stdout || '[]') as LinkJson[];
+    const addrs = JSON.parse(a.stdout || '[]') as AddrJson[];
+    const settled = links.every(linkSettled) && addrs.every((d) => !(d.addr_info ?? []).some((i) => i.tentative === true));
+    streak = settled ? streak + 1 : 0;
+    if (streak === 0 && Date.now() > deadline) throw new Error(`links of ${ns} did not settle: ${l.stdout} ${a.stdout}`);
     await new Promise((done) => setTimeout(done, 10));
   }
 }
