@@ -81,8 +81,8 @@ class ConfigBuilder {
       });
     }
     // DAD off before any device exists, so that no address stays "tentative" (answers must not age); a
-    // link-local address is still tentative until the DAD work runs, after up to rtr_solicit_delay: none
-    this.sysctl('net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.default.rtr_solicit_delay=0');
+    // link-local address is still tentative until the DAD work runs, after up to router_solicitation_delay: none
+    this.sysctl('net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.default.router_solicitation_delay=0');
     if (rnd.chance(0.97)) this.ip('link', 'set', 'lo', 'up');
     // fixed MAC addresses: the kernel derives the IPv6 link-local addresses (candidate sources) from them
     for (const d of this.devices) {
