@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Rule } from '../model/network-state.ts';
+import { RULE_DEFAULTS, type Rule } from '../model/network-state.ts';
 import { EngineContext } from './context.ts';
 import { ExplainSink } from './explain.ts';
 import { Ipv4StateBuilder } from './ipv4/test-support.ts';
@@ -10,15 +10,8 @@ function rule(priority: number, extra: Partial<Rule> = {}): Rule {
   return {
     family: 4,
     priority,
-    action: 'lookup',
+    ...RULE_DEFAULTS,
     table: priority,
-    invert: false,
-    tos: 0,
-    fwmark: 0,
-    fwmask: 0,
-    l3mdev: false,
-    suppressPrefixlen: -1,
-    suppressIfgroup: -1,
     order: 0,
     ...extra,
   };

@@ -227,3 +227,16 @@ export interface NetworkState {
   readonly rtTables: RtTables;
   readonly fib: FibFlags;
 }
+
+/** The fields a rule has when `ip rule add` is given no selector: match everything, look up main. */
+export const RULE_DEFAULTS = {
+  action: 'lookup',
+  table: RT_TABLE_MAIN,
+  invert: false,
+  tos: 0,
+  fwmark: 0,
+  fwmask: 0,
+  l3mdev: false,
+  suppressPrefixlen: -1,
+  suppressIfgroup: -1,
+} as const satisfies Partial<Rule>;

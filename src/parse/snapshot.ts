@@ -2,7 +2,7 @@
 import type { Family } from '../addr/types.ts';
 import type { Diagnostic, Parsed, Severity } from '../model/diagnostics.ts';
 import type { NetworkState, Route, Rule } from '../model/network-state.ts';
-import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../model/network-state.ts';
+import { RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, RULE_DEFAULTS } from '../model/network-state.ts';
 import { builtinRtTables, type RtTables } from '../model/rt-tables.ts';
 import { RT_TABLES_SOURCE_PREFIX, SOURCE_KEYS, type CapturedSource, type SnapshotFile } from '../model/snapshot.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
@@ -223,15 +223,8 @@ export function defaultRules(family: Family): Rule[] {
   return tables.map(([priority, table], order) => ({
     family,
     priority: priority ?? 0,
-    action: 'lookup',
+    ...RULE_DEFAULTS,
     table: table ?? RT_TABLE_MAIN,
-    invert: false,
-    tos: 0,
-    fwmark: 0,
-    fwmask: 0,
-    l3mdev: false,
-    suppressPrefixlen: -1,
-    suppressIfgroup: -1,
     order,
   }));
 }

@@ -1,7 +1,7 @@
 // Hand-built model values for renderer tests (no parser involved).
 import { parseIp } from '../../src/addr/address.ts';
 import type { IpAddress, IpPrefix } from '../../src/addr/types.ts';
-import type { NetworkState, Nexthop, Route, Rule } from '../../src/model/network-state.ts';
+import { RULE_DEFAULTS, type NetworkState, type Nexthop, type Route, type Rule } from '../../src/model/network-state.ts';
 import { builtinRtTables } from '../../src/model/rt-tables.ts';
 
 export function ip(text: string): IpAddress {
@@ -46,15 +46,7 @@ export function rule(priority: number, extra: Partial<Rule> = {}): Rule {
   return {
     family: 4,
     priority,
-    action: 'lookup',
-    table: 254,
-    invert: false,
-    tos: 0,
-    fwmark: 0,
-    fwmask: 0,
-    l3mdev: false,
-    suppressPrefixlen: -1,
-    suppressIfgroup: -1,
+    ...RULE_DEFAULTS,
     order: order++,
     ...extra,
   };

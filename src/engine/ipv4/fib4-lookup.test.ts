@@ -1,13 +1,13 @@
 // IPv4 rule selectors and suppression (spec §3.3, §3.4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Rule } from '../../model/network-state.ts';
+import { RULE_DEFAULTS, type Rule } from '../../model/network-state.ts';
 import { matchFib4Rule } from './fib4-lookup.ts';
 import type { Flow4 } from './flow4.ts';
 import { ip4, prefix4 } from './test-support.ts';
 
 function rule(extra: Partial<Rule>): Rule {
-  return { family: 4, priority: 1, action: 'lookup', table: 254, invert: false, tos: 0, fwmark: 0, fwmask: 0, l3mdev: false, suppressPrefixlen: -1, suppressIfgroup: -1, order: 0, ...extra };
+  return { family: 4, priority: 1, ...RULE_DEFAULTS, order: 0, ...extra };
 }
 
 function flow(extra: Partial<Flow4>): Flow4 {
