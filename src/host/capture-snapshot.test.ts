@@ -25,7 +25,7 @@ function fakeRunner(host: FakeHost, calls: string[][]): Runner {
     if (override === 'missing') throw new SpawnError(program ?? '', 'ENOENT', 'spawn ENOENT');
     if (override) return done(override);
     if (program === 'cat') {
-      const content = { '/proc/net/fib_trie': 'Local:\n', ...host.files }[args[0] ?? ''];
+      const content = { '/proc/net/fib_triestat': 'Local:\n', ...host.files }[args[0] ?? ''];
       return content === undefined ? done({ exitCode: 1, stderr: `cat: ${args[0]}: No such file or directory\n` }) : done({ stdout: content });
     }
     if (program === 'ls') {
@@ -47,7 +47,7 @@ test('every source is captured with its argv, in a fixed order', async () => {
   assert.deepEqual(Object.keys(snapshot.sources), [
     SOURCE_KEYS.kernelRelease, SOURCE_KEYS.link, SOURCE_KEYS.addr, SOURCE_KEYS.rule4, SOURCE_KEYS.rule6,
     SOURCE_KEYS.route4, SOURCE_KEYS.route6, SOURCE_KEYS.nexthop, SOURCE_KEYS.neigh, SOURCE_KEYS.maddr,
-    SOURCE_KEYS.fibTrie, SOURCE_KEYS.sysctl, SOURCE_KEYS.nft, SOURCE_KEYS.iptables, SOURCE_KEYS.ip6tables,
+    SOURCE_KEYS.fibTriestat, SOURCE_KEYS.sysctl, SOURCE_KEYS.nft, SOURCE_KEYS.iptables, SOURCE_KEYS.ip6tables,
     'rtTables:/etc/iproute2/rt_tables',
   ]);
   assert.deepEqual(snapshot.sources[SOURCE_KEYS.route4]?.argv, ['ip', '-d', '-j', '-4', 'route', 'show', 'table', 'all']);

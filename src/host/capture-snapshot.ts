@@ -67,7 +67,7 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
 
   const uname = await run(['uname', '-r']);
   const ipResults = Promise.all(IP_SOURCES.map(async ([key, argv]) => [key, await run(argv, inNetns)] as const));
-  const fibTrie = run(['cat', '/proc/net/fib_trie'], inNetns);
+  const fibTriestat = run(['cat', '/proc/net/fib_triestat'], inNetns);
   const sysctl = run(SYSCTL_ARGV, inNetns);
   const firewall = Promise.all(FIREWALL_SOURCES.map(async ([key, argv]) => {
     const program = argv[0] ?? '';
@@ -87,7 +87,7 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
   store(SOURCE_KEYS.kernelRelease, uname, 'kernel release');
   const ips = await ipResults;
   for (const [key, result] of ips) store(key, result, key);
-  store(SOURCE_KEYS.fibTrie, await fibTrie, '/proc/net/fib_trie');
+  store(SOURCE_KEYS.fibTriestat, await fibTriestat, '/proc/net/fib_triestat');
   store(SOURCE_KEYS.sysctl, await sysctl, 'some sysctls could not be read');
   for (const { key, program, result } of await firewall) {
     if (result === undefined) notes.push(`${program} is not installed: ${key} not captured`);

@@ -31,7 +31,10 @@ export const SOURCE_KEYS = {
   nexthop: 'ipNexthop',
   neigh: 'ipNeigh',
   maddr: 'ipMaddr',
+  /** /proc/net/fib_trie, in snapshots taken before fibTriestat replaced it */
   fibTrie: 'fibTrie',
+  /** /proc/net/fib_triestat: the same merged-trie evidence at constant cost (reading fib_trie is quadratic in routes) */
+  fibTriestat: 'fibTriestat',
   sysctl: 'sysctl',
   nft: 'nft',
   iptables: 'iptablesSave',

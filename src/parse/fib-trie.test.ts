@@ -30,6 +30,14 @@ test('sections of /proc/net/fib_trie', () => {
   assert.equal(sections.get('Local'), '  |-- b\n     /32 host LOCAL');
 });
 
+// /proc/net/fib_triestat recorded on 6.18.44: a fresh netns with lo up, then after `ip rule add`/`del`
+const TRIESTAT_TABLE = '\tAver depth:     1.66\n\tMax depth:      2\n\tLeaves:         3\n\tPrefixes:       3\n\tInternal nodes: 2\n\t  1: 1  2: 1\n\tPointers: 6\nNull ptrs: 2\nTotal size: 1  kB\n';
+const TRIESTAT_NO_ROUTES = '\tAver depth:     0.00\n\tMax depth:      0\n\tLeaves:         0\n\tPrefixes:       0\n\tInternal nodes: 0\n\t\n\tPointers: 0\nNull ptrs: 0\nTotal size: 0  kB\n';
+const TRIESTAT_HEAD = 'Basic info: size of leaf: 48 bytes, size of tnode: 40 bytes.\n';
+const TRIESTAT_MERGED = `${TRIESTAT_HEAD}Main:\n${TRIESTAT_TABLE}Local:\n${TRIESTAT_TABLE}`;
+const TRIESTAT_SPLIT = `${TRIESTAT_HEAD}Main:\n${TRIESTAT_NO_ROUTES}Local:\n${TRIESTAT_TABLE}`;
+const TRIESTAT_EMPTY = `${TRIESTAT_HEAD}Main:\n${TRIESTAT_NO_ROUTES}Local:\n${TRIESTAT_NO_ROUTES}`;
+
 const cases: readonly [string, string | undefined, Rule[], boolean, string[]][] = [
   ['fresh netns (recorded): Main equals Local', fixture('fib-trie-merged.txt'), defaultRules(4), true, []],
   ['lab (recorded): split', fixture('fib-trie-split.txt'), customRules, false, []],
@@ -40,6 +48,9 @@ const cases: readonly [string, string | undefined, Rule[], boolean, string[]][] 
   ['empty trie, custom rules', '', customRules, false, ['fib-trie-empty']],
   ['no fib_trie, default rules: assumed merged', undefined, defaultRules(4), true, ['fib-trie-missing']],
   ['no fib_trie, custom rules: split for sure', undefined, customRules, false, ['fib-trie-missing']],
+  ['fib_triestat of a fresh netns (recorded): Main equals Local', TRIESTAT_MERGED, defaultRules(4), true, []],
+  ['fib_triestat after a rule add+del (recorded): Main empty', TRIESTAT_SPLIT, defaultRules(4), false, []],
+  ['fib_triestat with no routes at all', TRIESTAT_EMPTY, customRules, false, ['fib-trie-empty']],
 ];
 for (const [name, fibTrie, rules4, merged, codes] of cases) {
   test(`v4TablesMerged: ${name}`, () => {

@@ -9,7 +9,7 @@ export interface FibTrieSections {
   readonly sections: ReadonlyMap<string, string>;
 }
 
-/** Splits /proc/net/fib_trie into its per-table sections (a header line "Main:" then indented lines). */
+/** Splits /proc/net/fib_trie or /proc/net/fib_triestat into its per-table sections (a header line "Main:" then its lines). */
 export function parseFibTrie(text: string): FibTrieSections {
   const sections = new Map<string, string>();
   let title: string | undefined;
@@ -33,8 +33,9 @@ export function parseFibTrie(text: string): FibTrieSections {
 
 /**
  * v4TablesMerged: while no IPv4 rule was ever added or deleted, local and main are one trie and
- * /proc/net/fib_trie prints it twice ("Main:" with the same body as "Local:"); after fib_unmerge()
- * "Main:" holds only main's routes (and is absent when main is empty). VERIFIED on 6.18.
+ * /proc/net/fib_trie (and fib_triestat) print it twice ("Main:" with the same body as "Local:");
+ * after fib_unmerge() "Main:" holds only main's routes (fib_trie omits it when empty, fib_triestat
+ * shows "Prefixes: 0"). VERIFIED on 6.18.
  * v4HasCustomLocalRoutes: inferred from the routes of type local not installed by the kernel.
  */
 // mirrors fib_unmerge(), net/ipv4/fib_frontend.c and fib_trie_seq_show(), net/ipv4/fib_trie.c
@@ -61,8 +62,8 @@ export function inferFibFlags(input: {
     });
   } else {
     const { sections } = parseFibTrie(input.fibTrie);
-    const main = sections.get('Main');
-    const local = sections.get('Local');
+    const main = nonEmptySection(sections.get('Main'));
+    const local = nonEmptySection(sections.get('Local'));
     if (main === undefined && local === undefined) {
       merged = defaultRules;
       diagnostics.push({
@@ -96,6 +97,11 @@ export function inferFibFlags(input: {
     });
   }
   return { value: { v4TablesMerged: merged, v4HasCustomLocalRoutes: customLocal }, diagnostics };
+}
+
+/** A table section that holds routes: fib_triestat lists empty tables with "Prefixes: 0". */
+function nonEmptySection(body: string | undefined): string | undefined {
+  return body === undefined || /^\s*Prefixes:\s+0\s*$/m.test(body) ? undefined : body;
 }
 
 /** The kernel's default rule set: v4 `0 lookup local, 32766 lookup main, 32767 lookup default`; v6 without the last. */

@@ -150,13 +150,14 @@ export function parseSnapshot(file: unknown, options: SnapshotParseOptions = {})
   const sysctlText = take(SOURCE_KEYS.sysctl);
   const sysctls = sysctlText === undefined ? new Map<string, string>() : use(parseSysctlLines(sysctlText, label(SOURCE_KEYS.sysctl)));
 
-  const fibSource = snapshot.sources[SOURCE_KEYS.fibTrie];
+  const fibKey = snapshot.sources[SOURCE_KEYS.fibTriestat] !== undefined ? SOURCE_KEYS.fibTriestat : SOURCE_KEYS.fibTrie;
+  const fibSource = snapshot.sources[fibKey];
   const fibTrie = fibSource !== undefined && fibSource.exitCode === 0 ? fibSource.stdout : undefined;
   const fib = use(inferFibFlags({
     ...(fibTrie === undefined ? {} : { fibTrie }),
     rules4,
     routes: allRoutes,
-    file: label(SOURCE_KEYS.fibTrie),
+    file: label(fibKey),
   }));
 
   return {

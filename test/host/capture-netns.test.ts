@@ -46,7 +46,7 @@ test('captureSnapshot of a namespace → parseSnapshot gives back its state', { 
 
     const snapshot = await captureSnapshot({ netns: NETNS });
     assert.equal(snapshot.netns, NETNS);
-    for (const key of [SOURCE_KEYS.link, SOURCE_KEYS.addr, SOURCE_KEYS.rule4, SOURCE_KEYS.rule6, SOURCE_KEYS.route4, SOURCE_KEYS.route6, SOURCE_KEYS.fibTrie, SOURCE_KEYS.sysctl]) {
+    for (const key of [SOURCE_KEYS.link, SOURCE_KEYS.addr, SOURCE_KEYS.rule4, SOURCE_KEYS.rule6, SOURCE_KEYS.route4, SOURCE_KEYS.route6, SOURCE_KEYS.fibTriestat, SOURCE_KEYS.sysctl]) {
       assert.equal(snapshot.sources[key]?.exitCode, 0, `${key}: ${snapshot.sources[key]?.stderr ?? 'missing'}`);
     }
     const parsed = parseSnapshot(JSON.parse(JSON.stringify(snapshot)) as unknown, { name: 'live' });
