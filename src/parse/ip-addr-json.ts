@@ -7,7 +7,7 @@ import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseScope } from './iproute2-names.ts';
 import type { Mutable } from './mutable.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 
 /** Boolean keys print_ifa_flags() prints (ip/ipaddress.c); "secondary" has its own field. */
 const ADDRESS_FLAGS = [
@@ -22,12 +22,7 @@ export function parseIpAddrJson(text: string, file = 'ip addr'): Parsed<Interfac
   const sink = new DiagnosticSink(file);
   const doc = parseJsonArrayDocument(text, sink);
   const addresses: InterfaceAddress[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `device #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'device', (item, where, index) => {
     const f = new FieldReader(item, sink, where, `device #${index + 1}`);
     const ifindex = f.uint('ifindex');
     const dev = f.string('ifname');

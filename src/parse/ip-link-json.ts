@@ -5,19 +5,14 @@ import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseDeviceGroup } from './iproute2-names.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import type { Mutable } from './mutable.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 
 // mirrors print_linkinfo(), ip/ipaddress.c (iproute2 6.1)
 export function parseIpLinkJson(text: string, file = 'ip link'): Parsed<Link[]> {
   const sink = new DiagnosticSink(file);
   const doc = parseJsonArrayDocument(text, sink);
   const links: Link[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `link #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'link', (item, where, index) => {
     const link = buildLink(new FieldReader(item, sink, where, `link #${index + 1}`));
     if (link) links.push(link);
   });

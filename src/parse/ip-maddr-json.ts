@@ -4,19 +4,14 @@ import type { MulticastMembership } from '../model/network-state.ts';
 import { parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 
 // mirrors print_mlist(), ip/ipmaddr.c (iproute2 6.1)
 export function parseIpMaddrJson(text: string, file = 'ip maddr'): Parsed<MulticastMembership[]> {
   const sink = new DiagnosticSink(file);
   const doc = parseJsonArrayDocument(text, sink);
   const memberships: MulticastMembership[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `device #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'device', (item, where, index) => {
     const f = new FieldReader(item, sink, where, `device #${index + 1}`);
     const dev = f.string('ifname');
     if (dev === undefined) {

@@ -5,19 +5,14 @@ import { parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import type { Mutable } from './mutable.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 
 // mirrors print_neigh(), ip/ipneigh.c (iproute2 6.1)
 export function parseIpNeighJson(text: string, file = 'ip neigh'): Parsed<Neighbour[]> {
   const sink = new DiagnosticSink(file);
   const doc = parseJsonArrayDocument(text, sink);
   const neighbours: Neighbour[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `neighbour #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'neighbour', (item, where, index) => {
     const f = new FieldReader(item, sink, where, `neighbour #${index + 1}`);
     const errorsBefore = sink.errorCount;
     // proxy entries answer for others; they are not next-hop state

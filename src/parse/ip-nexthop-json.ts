@@ -5,19 +5,14 @@ import { parseIp } from '../addr/ip.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
 import type { Mutable } from './mutable.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 
 // mirrors print_nexthop() and print_nh_group(), ip/ipnexthop.c (iproute2 6.1)
 export function parseIpNexthopJson(text: string, file = 'ip nexthop'): Parsed<NexthopObject[]> {
   const sink = new DiagnosticSink(file);
   const doc = parseJsonArrayDocument(text, sink);
   const objects: NexthopObject[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `nexthop #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'nexthop', (item, where, index) => {
     const object = buildNexthopObject(new FieldReader(item, sink, where, `nexthop #${index + 1}`));
     if (object) objects.push(object);
   });

@@ -5,7 +5,7 @@ import { RT_TABLE_MAIN, type Route } from '../model/network-state.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 import type { Mutable } from './mutable.ts';
 import { buildRoute, type RouteContext } from './route-fields.ts';
 
@@ -23,12 +23,7 @@ export function parseIpRouteJson(text: string, options: RouteParseOptions): Pars
   const sink = new DiagnosticSink(options.file ?? `ip -${options.family} route`);
   const doc = parseJsonArrayDocument(text, sink);
   const routes: Route[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `route #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'route', (item, where, index) => {
     const route = buildRoute(new FieldReader(item, sink, where, 'route'), routeContext(options, index));
     if (route) routes.push(route);
   });

@@ -5,7 +5,7 @@ import type { Rule } from '../model/network-state.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { parseJsonArrayDocument } from './json-document.ts';
-import { FieldReader, isJsonObject } from './json-fields.ts';
+import { FieldReader, forEachJsonObject } from './json-fields.ts';
 import { buildRule, ruleContext } from './rule-fields.ts';
 
 export interface RuleParseOptions {
@@ -20,12 +20,7 @@ export function parseIpRuleJson(text: string, options: RuleParseOptions): Parsed
   const sink = new DiagnosticSink(options.file ?? `ip -${options.family} rule`);
   const doc = parseJsonArrayDocument(text, sink);
   const rules: Rule[] = [];
-  doc?.items.forEach((item, index) => {
-    const where = doc.locations[index] ?? sink.at();
-    if (!isJsonObject(item)) {
-      sink.error('json-item-type', `rule #${index + 1}: expected an object`, where);
-      return;
-    }
+  forEachJsonObject(doc, sink, 'rule', (item, where, index) => {
     const rule = buildRule(new FieldReader(item, sink, where, 'rule'), ruleContext(options, index));
     if (rule) rules.push(rule);
   });

@@ -1,7 +1,7 @@
 // Typed reads of the fields of one `ip -j` object; a wrong type becomes a diagnostic naming the field.
 import type { SourceLocation } from '../model/diagnostics.ts';
 import type { DiagnosticSink } from './diagnostic-sink.ts';
-import { describeJson } from './json-document.ts';
+import { describeJson, type JsonArrayDocument } from './json-document.ts';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -97,4 +97,21 @@ export function parseUnsigned(text: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text.slice(2), 16);
   if (/^\d+$/.test(text)) return Number(text);
   return undefined;
+}
+
+/** Visits every element of an `ip -j` array that is an object; any other element is an error naming it "<noun> #N". */
+export function forEachJsonObject(
+  doc: JsonArrayDocument | undefined,
+  sink: DiagnosticSink,
+  noun: string,
+  visit: (item: JsonObject, where: SourceLocation, index: number) => void,
+): void {
+  doc?.items.forEach((item, index) => {
+    const where = doc.locations[index] ?? sink.at();
+    if (!isJsonObject(item)) {
+      sink.error('json-item-type', `${noun} #${index + 1}: expected an object`, where);
+      return;
+    }
+    visit(item, where, index);
+  });
 }
