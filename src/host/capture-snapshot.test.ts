@@ -47,12 +47,13 @@ test('every source is captured with its argv, in a fixed order', async () => {
   assert.deepEqual(Object.keys(snapshot.sources), [
     SOURCE_KEYS.kernelRelease, SOURCE_KEYS.link, SOURCE_KEYS.addr, SOURCE_KEYS.rule4, SOURCE_KEYS.rule6,
     SOURCE_KEYS.route4, SOURCE_KEYS.route6, SOURCE_KEYS.nexthop, SOURCE_KEYS.neigh, SOURCE_KEYS.maddr,
-    SOURCE_KEYS.fibTriestat, SOURCE_KEYS.sysctl, SOURCE_KEYS.nft, SOURCE_KEYS.iptables, SOURCE_KEYS.ip6tables,
+    SOURCE_KEYS.fibTriestat, SOURCE_KEYS.sysctl, SOURCE_KEYS.nft, SOURCE_KEYS.iptables, SOURCE_KEYS.ip6tables, SOURCE_KEYS.nftText,
     'rtTables:/etc/iproute2/rt_tables',
   ]);
   assert.deepEqual(snapshot.sources[SOURCE_KEYS.route4]?.argv, ['ip', '-d', '-j', '-4', 'route', 'show', 'table', 'all']);
   assert.deepEqual(snapshot.sources[SOURCE_KEYS.rule4]?.argv, ['ip', '-d', '-j', '-4', 'rule', 'show']);
   assert.deepEqual(snapshot.sources[SOURCE_KEYS.rule6]?.argv, ['ip', '-d', '-j', '-6', 'rule', 'show']);
+  assert.deepEqual(snapshot.sources[SOURCE_KEYS.nftText]?.argv, ['nft', '-a', 'list', 'ruleset']);
   assert.deepEqual(snapshot.sources['rtTables:/etc/iproute2/rt_tables'], { argv: ['cat', '/etc/iproute2/rt_tables'], path: '/etc/iproute2/rt_tables', exitCode: 0, stdout: '100 isp\n', stderr: '' });
   assert.deepEqual([snapshot.format, snapshot.version, snapshot.kernelRelease, snapshot.capturedAt, snapshot.notes], ['pbr-snapshot', 1, '6.18.44', '2025-01-01T00:00:00.000Z', []]);
   assert.equal(snapshot.netns, undefined);
@@ -91,6 +92,7 @@ test('missing or failing optional tools become notes, not failures', async () =>
   });
   assert.equal(snapshot.sources[SOURCE_KEYS.iptables], undefined);
   assert.equal(snapshot.sources[SOURCE_KEYS.nft]?.exitCode, 1);
+  assert.equal(snapshot.sources[SOURCE_KEYS.nftText], undefined);
   assert.equal(snapshot.sources[SOURCE_KEYS.sysctl]?.exitCode, 127);
   assert.deepEqual(snapshot.notes, [
     'some sysctls could not be read (grep -r --exclude-dir=neigh --exclude=stable_secret --exclude=flush --exclude=tcp_fastopen_key . /proc/sys/net/ipv4 /proc/sys/net/ipv6) exited 127: cannot run grep: spawn ENOENT',

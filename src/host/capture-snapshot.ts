@@ -53,6 +53,9 @@ const FIREWALL_SOURCES: readonly (readonly [string, readonly string[]])[] = [
   [SOURCE_KEYS.ip6tables, ['ip6tables-save']],
 ];
 
+/** The nft rules as their author reads them, with handles; taken only when `nft -j` worked. */
+const NFT_TEXT_ARGV: readonly string[] = ['nft', '-a', 'list', 'ruleset'];
+
 const ETC_DIR = '/etc/iproute2';
 const USR_DIR = '/usr/share/iproute2';
 
@@ -93,6 +96,7 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
     if (result === undefined) notes.push(`${program} is not installed: ${key} not captured`);
     else store(key, result, `${key} not captured`, /Permission denied|Operation not permitted/.test(result.stderr) ? ' (run as root to record it)' : '');
   }
+  if (sources[SOURCE_KEYS.nft]?.exitCode === 0) store(SOURCE_KEYS.nftText, await run(NFT_TEXT_ARGV, inNetns), `${SOURCE_KEYS.nftText} not captured`);
   const tables = await rtTables;
   notes.push(...tables.notes);
   for (const [path, source] of tables.files) sources[`${RT_TABLES_SOURCE_PREFIX}${path}`] = source;

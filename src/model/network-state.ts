@@ -1,6 +1,7 @@
 // The vendor-independent model of one network namespace's routing state, parsed from a snapshot.
 import type { Family, IpAddress, IpPrefix } from '../addr/types.ts';
 import type { RtTables } from './rt-tables.ts';
+import type { NetfilterRuleset } from './netfilter.ts';
 
 /** Route scopes (rtnetlink RT_SCOPE_*). Smaller is wider. */
 export const RT_SCOPE_UNIVERSE = 0;
@@ -226,6 +227,8 @@ export interface NetworkState {
   readonly sysctls: ReadonlyMap<string, string>;
   readonly rtTables: RtTables;
   readonly fib: FibFlags;
+  /** nftables and iptables rule sets; absent when the snapshot holds none of their sources */
+  readonly netfilter?: NetfilterRuleset;
 }
 
 /** The fields a rule has when `ip rule add` is given no selector: match everything, look up main. */

@@ -37,6 +37,8 @@ export const SOURCE_KEYS = {
   fibTriestat: 'fibTriestat',
   sysctl: 'sysctl',
   nft: 'nft',
+  /** `nft -a list ruleset`: the rules as the user reads them, with handles */
+  nftText: 'nftText',
   iptables: 'iptablesSave',
   ip6tables: 'ip6tablesSave',
 } as const;
