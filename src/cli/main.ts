@@ -1,6 +1,7 @@
 // The `pbr` command line: options, dispatch to the commands, and the one place errors become messages.
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../engine/engine.ts';
+import { traceJourney } from '../engine/journey/trace-journey.ts';
 import { runSnapshotCommand } from '../host/snapshot-command.ts';
 import { captureSnapshot } from '../host/capture-snapshot.ts';
 import { loadSnapshot } from '../host/load-snapshot.ts';
@@ -10,14 +11,16 @@ import type { NetworkState } from '../model/network-state.ts';
 import { parseSnapshot } from '../parse/snapshot.ts';
 import { UnknownDeviceError } from './devices.ts';
 import { runExample } from './example.ts';
-import { EXAMPLE_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP } from './help.ts';
+import { EXAMPLE_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP, TRACE_HELP } from './help.ts';
 import { messageStyle, processIo, type CliIo } from './io.ts';
 import { scanOptions, type OptionName, type Options } from './options.ts';
 import { matches, takesValue } from './route-get-args.ts';
 import { runRouteGet } from './route-get-command.ts';
 import { runRouteShow, runRuleShow } from './show-commands.ts';
+import { traceTakesValue } from './trace-args.ts';
+import { loadServiceIndex, runTrace } from './trace-command.ts';
 
-type Command = 'route get' | 'route show' | 'rule show' | 'snapshot' | 'example' | 'help';
+type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help';
 
 interface CommandSpec {
   readonly help: string;
@@ -31,6 +34,7 @@ const COMMANDS: Readonly<Record<Command, CommandSpec>> = {
   'route get': { help: ROUTE_GET_HELP, options: new Set([...COMMON, 'family', 'json', 'explain', 'batch', 'snapshot']) },
   'route show': { help: ROUTE_SHOW_HELP, options: new Set(SHOW) },
   'rule show': { help: RULE_SHOW_HELP, options: new Set(SHOW) },
+  trace: { help: TRACE_HELP, options: new Set([...COMMON, 'family', 'json', 'snapshot', 'reply', 'fromLocal', 'uid', 'gid']) },
   snapshot: { help: SNAPSHOT_HELP, options: new Set([...COMMON, 'output', 'netns']) },
   example: { help: EXAMPLE_HELP, options: new Set(COMMON) },
   help: { help: MAIN_HELP, options: new Set(COMMON) },
@@ -59,8 +63,8 @@ function commandOf(words: readonly string[]): { command: Command; length: number
     if (matches(second, 'list') || matches(second, 'show')) return { command: 'rule show', length: 2 };
     throw new UsageError(`unknown rule command "${second}"`, 'pbr rule show');
   }
-  if (first === 'snapshot' || first === 'example' || first === 'help') return { command: first, length: 1 };
-  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, example (pbr --help)');
+  if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help') return { command: first, length: 1 };
+  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, example (pbr --help)');
 }
 
 function parseInvocation(argv: readonly string[]): Invocation {
@@ -72,6 +76,7 @@ function parseInvocation(argv: readonly string[]): Invocation {
     if (!head || words.length <= head.length) return false;
     if (head.command === 'route get') return takesValue(word);
     if (head.command === 'route show') return matches(word, 'table');
+    if (head.command === 'trace') return traceTakesValue(word);
     return false;
   };
   const scan = scanOptions(argv, (word) => {
@@ -153,6 +158,19 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       return runRouteShow(inv.args, show, { io, loadState });
     case 'rule show':
       return runRuleShow(inv.args, show, { io, loadState });
+    case 'trace':
+      return runTrace(
+        inv.args,
+        {
+          json: options.json,
+          reply: options.reply,
+          fromLocal: options.fromLocal,
+          ...(options.family !== undefined ? { family: options.family } : {}),
+          ...(options.uid !== undefined ? { uid: options.uid } : {}),
+          ...(options.gid !== undefined ? { gid: options.gid } : {}),
+        },
+        { io, loadState, loadServices: () => loadServiceIndex(io.readText), traceJourney: (state, request) => traceJourney(state, request) },
+      );
     case 'snapshot':
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr snapshot --help`');
       await io.stdout.flush();
@@ -171,6 +189,7 @@ function optionWord(name: OptionName): string {
   const words: Record<OptionName, string> = {
     family: '-4/-6', json: '-j', details: '-d', explain: '--explain', debug: '--debug', help: '--help',
     version: '--version', snapshot: '--snapshot', batch: '--batch', output: '-o', netns: '--netns',
+    reply: '--reply', fromLocal: '--from-local', uid: '--uid', gid: '--gid',
   };
   return words[name];
 }

@@ -15,9 +15,15 @@ export interface Options {
   batch?: string;
   output?: string;
   netns?: string;
+  reply: boolean;
+  fromLocal: boolean;
+  uid?: string;
+  gid?: string;
 }
 
-export type OptionName = 'family' | 'json' | 'details' | 'explain' | 'debug' | 'help' | 'version' | 'snapshot' | 'batch' | 'output' | 'netns';
+export type OptionName =
+  | 'family' | 'json' | 'details' | 'explain' | 'debug' | 'help' | 'version' | 'snapshot' | 'batch' | 'output' | 'netns'
+  | 'reply' | 'fromLocal' | 'uid' | 'gid';
 
 interface OptionSpec {
   readonly name: OptionName;
@@ -43,10 +49,14 @@ const SPECS: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ['-o', { name: 'output', value: true, set: (o, v) => (o.output = v) }],
   ['--output', { name: 'output', value: true, set: (o, v) => (o.output = v) }],
   ['--netns', { name: 'netns', value: true, set: (o, v) => (o.netns = v) }],
+  ['--reply', { name: 'reply', value: false, set: (o) => (o.reply = true) }],
+  ['--from-local', { name: 'fromLocal', value: false, set: (o) => (o.fromLocal = true) }],
+  ['--uid', { name: 'uid', value: true, set: (o, v) => (o.uid = v) }],
+  ['--gid', { name: 'gid', value: true, set: (o, v) => (o.gid = v) }],
 ]);
 
 export function emptyOptions(): Options {
-  return { json: false, details: false, explain: false, debug: false, help: false, version: false };
+  return { json: false, details: false, explain: false, debug: false, help: false, version: false, reply: false, fromLocal: false };
 }
 
 export interface OptionScan {

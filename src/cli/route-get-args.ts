@@ -67,7 +67,7 @@ interface ParsedPrefix {
 
 const FAMILY_WORD = { 4: 'IPv4', 6: 'IPv6' } as const;
 
-function invalidAddress(text: string, family: Family | undefined): UsageError {
+export function invalidAddress(text: string, family: Family | undefined): UsageError {
   if (family !== undefined && parseIp(text, 'iproute2', family === 4 ? 6 : 4) !== undefined) {
     return new UsageError(
       `"${text}" is not an ${FAMILY_WORD[family]} address`,

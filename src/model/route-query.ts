@@ -97,10 +97,18 @@ export interface NexthopCandidate {
   readonly weight: number;
 }
 
+/** The ip rule that gave the answer (or the error), and the table it looked up (0 for a rule action such as unreachable). */
+export interface RuleDecision {
+  readonly pref: number;
+  readonly table: number;
+}
+
 export type RouteAnswer =
   | {
       readonly ok: true;
       readonly route: ResolvedRoute;
+      /** the rule and table the route came from; absent when no lookup made it (on-link via oif, multicast) */
+      readonly decidedBy?: RuleDecision;
       /** set when the next hop depends on an unknown (random) multipath hash seed */
       readonly candidates?: readonly NexthopCandidate[];
       readonly explain: readonly ExplainStep[];
@@ -108,6 +116,8 @@ export type RouteAnswer =
   | {
       readonly ok: false;
       readonly errno: Errno;
+      /** the rule (and table) whose action or route type gave the errno, when a lookup did */
+      readonly decidedBy?: RuleDecision;
       readonly explain: readonly ExplainStep[];
       /** the kernel log line this drop produces when log_martians is on */
       readonly logLine?: string;

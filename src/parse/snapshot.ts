@@ -16,6 +16,7 @@ import { parseIpRouteJson } from './ip-route-json.ts';
 import { parseIpRouteText } from './ip-route-text.ts';
 import { parseIpRuleJson } from './ip-rule-json.ts';
 import { parseIpRuleText } from './ip-rule-text.ts';
+import { parseNetfilterSources } from './netfilter-ruleset.ts';
 import { lineColumn, locateJsonError } from './json-document.ts';
 import { parseRtTablesFiles } from './rt-tables-files.ts';
 import { SNAPSHOT_UNUSABLE, validateSnapshotFile } from './snapshot-shape.ts';
@@ -160,6 +161,18 @@ export function parseSnapshot(file: unknown, options: SnapshotParseOptions = {})
     file: label(fibKey),
   }));
 
+  // netfilter sources are optional tools: an absent one was noted at capture, a failed one is reported by take()
+  const captured = (key: string): string | undefined => (snapshot.sources[key] === undefined ? undefined : take(key));
+  const nftJson = captured(SOURCE_KEYS.nft);
+  const nftText = nftJson === undefined ? undefined : captured(SOURCE_KEYS.nftText);
+  const iptablesText = captured(SOURCE_KEYS.iptables);
+  const ip6tablesText = captured(SOURCE_KEYS.ip6tables);
+  const netfilter = use(parseNetfilterSources({
+    ...(nftJson === undefined ? {} : { nft: { json: nftJson, label: label(SOURCE_KEYS.nft), ...(nftText === undefined ? {} : { text: nftText }) } }),
+    ...(iptablesText === undefined ? {} : { iptables: { text: iptablesText, label: label(SOURCE_KEYS.iptables), stderr: snapshot.sources[SOURCE_KEYS.iptables]?.stderr ?? '' } }),
+    ...(ip6tablesText === undefined ? {} : { ip6tables: { text: ip6tablesText, label: label(SOURCE_KEYS.ip6tables), stderr: snapshot.sources[SOURCE_KEYS.ip6tables]?.stderr ?? '' } }),
+  }));
+
   return {
     value: {
       kernelRelease,
@@ -174,6 +187,7 @@ export function parseSnapshot(file: unknown, options: SnapshotParseOptions = {})
       sysctls,
       rtTables,
       fib,
+      ...(netfilter === undefined ? {} : { netfilter }),
     },
     diagnostics,
   };

@@ -2,7 +2,7 @@
 import { ipv4Netmask } from '../../addr/address.ts';
 import type { Rule } from '../../model/network-state.ts';
 import { LOOPBACK_IFINDEX, RT_SCOPE_LINK, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../../model/network-state.ts';
-import type { Errno } from '../../model/route-query.ts';
+import type { Errno, RuleDecision } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
 import { ExplainSink, type ExplainText } from '../explain.ts';
 import { walkRules, type RuleActionOutcome, type RuleWalkHooks, type SelectorVerdict } from '../rules.ts';
@@ -14,7 +14,15 @@ import { fmt4, type Flow4 } from './flow4.ts';
 /** Lookups made for the FIB's own bookkeeping, which nobody explains. */
 const SILENT = new ExplainSink(false);
 
-export type FibLookup4 = { readonly kind: 'result'; readonly result: FibResult4 } | { readonly kind: 'error'; readonly errno: Errno };
+export type FibLookup4 =
+  | { readonly kind: 'result'; readonly result: FibResult4 }
+  | { readonly kind: 'error'; readonly errno: Errno; readonly decidedBy?: RuleDecision };
+
+/** The default rule that stands for a table of the merged fast path: 0 local, 32766 main, 32767 default. */
+function defaultRuleOf(tableId: number): RuleDecision {
+  const pref = tableId === RT_TABLE_LOCAL ? 0 : tableId === RT_TABLE_DEFAULT ? 32767 : 32766;
+  return { pref, table: tableId };
+}
 
 /** The IPv4 FIB of a namespace: every table, and the merged local+main trie while no rule was ever changed. */
 export class Fib4 {
@@ -56,24 +64,25 @@ export class Fib4 {
       explain.add('table', 'no rule was ever added or deleted: local and main are one trie (fast path)');
       const main = this.tables.get(RT_TABLE_MAIN);
       let out = main ? explain.nest(() => main.lookup(ctx, flow, ignoreLinkstate, explain)) : undefined;
-      if (out?.kind === 'result') return out;
-      if (out?.kind === 'error') return { kind: 'error', errno: out.errno };
+      if (out?.kind === 'result') return { kind: 'result', result: { ...out.result, decidedBy: defaultRuleOf(out.result.alias.tableId) } };
+      if (out?.kind === 'error') return { kind: 'error', errno: out.errno, decidedBy: defaultRuleOf(out.alias.tableId) };
       const dflt = this.tables.get(RT_TABLE_DEFAULT);
       if (dflt) {
         explain.add('table', 'nothing in main/local, trying table default');
         out = explain.nest(() => dflt.lookup(ctx, flow, ignoreLinkstate, explain));
-        if (out.kind === 'result') return out;
-        if (out.kind === 'error') return { kind: 'error', errno: out.errno };
+        if (out.kind === 'result') return { kind: 'result', result: { ...out.result, decidedBy: defaultRuleOf(RT_TABLE_DEFAULT) } };
+        if (out.kind === 'error') return { kind: 'error', errno: out.errno, decidedBy: defaultRuleOf(RT_TABLE_DEFAULT) };
       }
       explain.add('table', () => `no route to ${fmt4(flow.daddr)}: ENETUNREACH`);
       return { kind: 'error', errno: 'ENETUNREACH' };
     }
     updateL3mdevFlow(ctx, flow);
     const walked = walkRules(ctx.rules(4), flow, this.hooks(flow, ignoreLinkstate, explain), ctx, explain);
-    if (walked.kind === 'result') return { kind: 'result', result: walked.result };
+    if (walked.kind === 'result') return { kind: 'result', result: { ...walked.result, decidedBy: { pref: walked.rule.priority, table: walked.result.table } } };
     if (walked.kind === 'error') {
       explain.add('rule', () => `lookup fails with ${walked.errno}`);
-      return { kind: 'error', errno: walked.errno };
+      const table = walked.rule.action === 'lookup' ? this.ruleTable(walked.rule, flow) : 0;
+      return { kind: 'error', errno: walked.errno, decidedBy: { pref: walked.rule.priority, table } };
     }
     return { kind: 'error', errno: 'ENETUNREACH' };
   }
@@ -116,6 +125,11 @@ export class Fib4 {
     };
   }
 
+  /** The table a lookup rule reads: its own, or for an l3mdev rule the flow's VRF table. */
+  private ruleTable(rule: Rule, flow: Flow4): number {
+    return rule.l3mdev ? (this.ctx.linkByIndex(flow.l3mdev)?.vrfTable ?? 0) : rule.table;
+  }
+
   // mirrors fib4_rule_action(), net/ipv4/fib_rules.c
   private ruleAction(rule: Rule, flow: Flow4, ignoreLinkstate: boolean, explain: ExplainSink): RuleActionOutcome<FibResult4> {
     switch (rule.action) {
@@ -131,7 +145,7 @@ export class Fib4 {
         explain.add('rule', () => `action ${rule.action}: EINVAL`);
         return { kind: 'error', errno: 'EINVAL' };
     }
-    const id = rule.l3mdev ? (this.ctx.linkByIndex(flow.l3mdev)?.vrfTable ?? 0) : rule.table;
+    const id = this.ruleTable(rule, flow);
     const table = this.table(id);
     if (!table) return { kind: 'continue', why: () => `table ${this.ctx.tableName(id)} does not exist` };
     explain.add('table', () => `looking up ${fmt4(flow.daddr)} in table ${this.ctx.tableName(id)}`);

@@ -4,7 +4,7 @@ import { buildPrefixTable } from '../../addr/fast-prefix-table.ts';
 import type { PrefixTable } from '../../addr/prefix-table.ts';
 import type { IpPrefix } from '../../addr/types.ts';
 import type { Route, RouteType } from '../../model/network-state.ts';
-import type { Errno } from '../../model/route-query.ts';
+import type { Errno, RuleDecision } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
 import { explainText, type ExplainSink, type ExplainText } from '../explain.ts';
 import { describeRoute } from '../format.ts';
@@ -33,6 +33,8 @@ export interface FibResult4 {
   readonly table: number;
   /** the aliases of the trie leaf the result came from (res->fa_head) */
   readonly leaf: readonly FibAlias4[];
+  /** the ip rule that produced the result (set by Fib4.lookup) */
+  readonly decidedBy?: RuleDecision;
 }
 
 export type TableLookup4 =

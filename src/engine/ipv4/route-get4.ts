@@ -1,7 +1,7 @@
 // `ip route get` for IPv4: the request's flow, the output or input path, and the reply's fields (inet_rtm_getroute).
 import { formatIp } from '../../addr/address.ts';
 import { makeIpv4 } from '../../addr/ipv4.ts';
-import type { NexthopCandidate, ResolvedRoute, RouteAnswer, RouteQuery } from '../../model/route-query.ts';
+import type { NexthopCandidate, ResolvedRoute, RouteAnswer, RouteQuery, RuleDecision } from '../../model/route-query.ts';
 import { LOOPBACK_IFINDEX } from '../../model/network-state.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExplainSink } from '../explain.ts';
@@ -117,11 +117,11 @@ export function routeGet4(ctx: EngineContext, fib: Fib4, query: RouteQuery, expl
     }
     explain.add('path', () => `input path: packet from ${src ? fmt4(src) : '0.0.0.0'} to ${fmt4(dst)} received on ${dev.name}${mark ? ` with mark 0x${mark.toString(16)}` : ''}; uid is 0 for routing`);
     const out = routeInput4(ctx, fib, { ...hashPkt, tos, mark }, dev, explain);
-    if (out.kind === 'error') return error(out.errno, out.logLine);
+    if (out.kind === 'error') return fail(out.errno, explain, out.logLine, out.decidedBy);
     const rt = out.route;
     if (query.fibmatch) return fibmatchAnswer(ctx, rt, explain);
     const route = replyRoute(ctx, rt, { query, src, iif: dev.name, mark, ...(query.uid !== undefined ? { uid: query.uid } : {}) });
-    return answer(route, candidatesOf(ctx, rt.candidates), explain);
+    return answer(route, candidatesOf(ctx, rt.candidates), explain, rt.result?.decidedBy);
   }
 
   const uid = query.uid ?? query.callerUid ?? 0;
@@ -137,11 +137,11 @@ export function routeGet4(ctx: EngineContext, fib: Fib4, query: RouteQuery, expl
   const flow: Flow4 = { daddr: dst, saddr: src, tos, scope: 0, iif: LOOPBACK_IFINDEX, oif, mark, uid, proto, sport, dport, l3mdev: 0, l3mdevFromOif: false };
   explain.add('path', () => `output path: ${fmt4(dst)}${src ? ` from ${fmt4(src)}` : ''}${oif ? ` oif ${ctx.devName(oif)}` : ''}, iif lo, uid ${uid}, proto ${proto}${mark ? `, mark 0x${mark.toString(16)}` : ''}`);
   const out = routeOutput4(ctx, fib, flow, hashPkt, explain);
-  if (out.kind === 'error') return error(out.errno);
+  if (out.kind === 'error') return fail(out.errno, explain, undefined, out.decidedBy);
   const rt = out.route;
   if (query.fibmatch) return fibmatchAnswer(ctx, rt, explain);
   const route = replyRoute(ctx, rt, { query, src, mark, uid, prefsrc: flow.saddr });
-  return answer(route, candidatesOf(ctx, rt.candidates), explain);
+  return answer(route, candidatesOf(ctx, rt.candidates), explain, rt.result?.decidedBy);
 }
 
 function fibmatchAnswer(ctx: EngineContext, rt: OutputRoute4 | InputRoute4, explain: ExplainSink): RouteAnswer {
@@ -149,17 +149,17 @@ function fibmatchAnswer(ctx: EngineContext, rt: OutputRoute4 | InputRoute4, expl
     explain.add('check', 'fibmatch: the answer did not come from a FIB entry: EHOSTUNREACH');
     return fail('EHOSTUNREACH', explain);
   }
-  return answer(fibmatchRoute(ctx, rt.result, rt.type), undefined, explain);
+  return answer(fibmatchRoute(ctx, rt.result, rt.type), undefined, explain, rt.result.decidedBy);
 }
 
-function answer(route: ResolvedRoute, candidates: readonly NexthopCandidate[] | undefined, explain: ExplainSink): RouteAnswer {
+function answer(route: ResolvedRoute, candidates: readonly NexthopCandidate[] | undefined, explain: ExplainSink, decidedBy: RuleDecision | undefined): RouteAnswer {
   if (candidates) {
     explain.add('note', () => `possible next hops: ${candidates.map((c) => `${c.gateway ? `via ${formatIp(c.gateway)} ` : ''}dev ${c.dev}`).join(', ')}`);
   }
-  return { ok: true, route, ...(candidates ? { candidates } : {}), explain: explain.steps };
+  return { ok: true, route, ...(decidedBy ? { decidedBy } : {}), ...(candidates ? { candidates } : {}), explain: explain.steps };
 }
 
-function fail(errno: Extract<RouteAnswer, { ok: false }>['errno'], explain: ExplainSink, logLine?: string): RouteAnswer {
+function fail(errno: Extract<RouteAnswer, { ok: false }>['errno'], explain: ExplainSink, logLine?: string, decidedBy?: RuleDecision): RouteAnswer {
   explain.add('result', () => `error ${errno}`);
-  return { ok: false, errno, explain: explain.steps, ...(logLine !== undefined ? { logLine } : {}) };
+  return { ok: false, errno, ...(decidedBy ? { decidedBy } : {}), explain: explain.steps, ...(logLine !== undefined ? { logLine } : {}) };
 }

@@ -2,7 +2,7 @@
 import type { IpAddress } from '../../addr/types.ts';
 import type { Link, RouteType } from '../../model/network-state.ts';
 import { RT_SCOPE_LINK } from '../../model/network-state.ts';
-import type { Errno } from '../../model/route-query.ts';
+import type { Errno, RuleDecision } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExplainSink } from '../explain.ts';
 import { describeRoute } from '../format.ts';
@@ -32,7 +32,7 @@ export interface InputRoute4 {
 export type InputOutcome4 =
   | { readonly kind: 'route'; readonly route: InputRoute4 }
   /** a dropped or refused packet; `logLine` is what the kernel logs with log_martians on */
-  | { readonly kind: 'error'; readonly errno: Errno; readonly logLine?: string };
+  | { readonly kind: 'error'; readonly errno: Errno; readonly logLine?: string; readonly decidedBy?: RuleDecision };
 
 /** The received packet: header fields, skb mark, and the protocol/ports of its L4 header. */
 export interface ReceivedPacket4 {
@@ -141,7 +141,7 @@ export function routeInput4(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4,
   if (looked.kind === 'error') {
     const errno: Errno = forwarding ? looked.errno : 'EHOSTUNREACH';
     explain.add('check', () => (forwarding ? `no route: ${errno}` : `no route (${looked.errno}) and ${dev.name} does not forward: EHOSTUNREACH`));
-    return { kind: 'error', errno };
+    return { kind: 'error', errno, ...(looked.decidedBy ? { decidedBy: looked.decidedBy } : {}) };
   }
   const res = looked.result;
   explain.add('route', () => `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);
@@ -156,7 +156,7 @@ export function routeInput4(ctx: EngineContext, fib: Fib4, pkt: ReceivedPacket4,
   }
   if (!forwarding) {
     explain.add('check', () => `${dev.name} has forwarding off: EHOSTUNREACH`);
-    return { kind: 'error', errno: 'EHOSTUNREACH' };
+    return { kind: 'error', errno: 'EHOSTUNREACH', ...(res.decidedBy ? { decidedBy: res.decidedBy } : {}) };
   }
   if (res.type !== 'unicast') return martianDestination(ctx, dev, pkt, `the route is of type ${res.type}`, explain);
   return forward(ctx, fib, pkt, dev, res, explain);

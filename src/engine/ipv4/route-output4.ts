@@ -3,7 +3,7 @@ import { formatIp } from '../../addr/address.ts';
 import type { IpAddress } from '../../addr/types.ts';
 import type { RouteType } from '../../model/network-state.ts';
 import { LOOPBACK_IFINDEX, RT_SCOPE_HOST, RT_SCOPE_LINK } from '../../model/network-state.ts';
-import type { Errno } from '../../model/route-query.ts';
+import type { Errno, RuleDecision } from '../../model/route-query.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExplainSink } from '../explain.ts';
 import { describeRoute } from '../format.ts';
@@ -33,7 +33,9 @@ export interface OutputRoute4 {
   readonly candidates?: readonly FibNh4[];
 }
 
-export type OutputOutcome4 = { readonly kind: 'route'; readonly route: OutputRoute4 } | { readonly kind: 'error'; readonly errno: Errno };
+export type OutputOutcome4 =
+  | { readonly kind: 'route'; readonly route: OutputRoute4 }
+  | { readonly kind: 'error'; readonly errno: Errno; readonly decidedBy?: RuleDecision };
 
 // mirrors __ip_dev_find(), net/ipv4/devinet.c: an interface address, else a local route in the local table
 function ipDevFind(ctx: EngineContext, fib: Fib4, addr: number, explain: ExplainSink): number {
@@ -157,7 +159,7 @@ export function routeOutput4(ctx: EngineContext, fib: Fib4, flow: Flow4, pkt: Ha
       explain.add('path', () => `lookup failed (${looked.errno}) but an oif is given: the destination is assumed on-link on ${ctx.devName(devOut)}`);
       return makeOutputRoute(ctx, flow, { type: 'unicast', devOut, local: false }, explain);
     }
-    return { kind: 'error', errno: looked.errno };
+    return { kind: 'error', errno: looked.errno, ...(looked.decidedBy ? { decidedBy: looked.decidedBy } : {}) };
   }
   const res = looked.result;
   explain.add('route', () => `matched ${describeRoute(res.fi.route)} in table ${ctx.tableName(res.table)}`);

@@ -3,7 +3,7 @@ import { formatIp } from '../../addr/address.ts';
 import { isMulticast } from '../../addr/classify.ts';
 import type { IpAddress } from '../../addr/types.ts';
 import { RT_SCOPE_UNIVERSE, type Link } from '../../model/network-state.ts';
-import type { Errno, NexthopCandidate, ResolvedRoute, RouteAnswer, RouteQuery } from '../../model/route-query.ts';
+import type { Errno, NexthopCandidate, ResolvedRoute, RouteAnswer, RouteQuery, RuleDecision } from '../../model/route-query.ts';
 import type { ExplainSink } from '../explain.ts';
 import { walkRules } from '../rules.ts';
 import { needsStrictIface } from './addr-type.ts';
@@ -17,9 +17,9 @@ import { selectSourceAddress6 } from './source-address.ts';
 /** The ipproto values `ip -6 route get` accepts (rtm_getroute_parse_ip_proto()): tcp, udp, ipv6-icmp. */
 const GETROUTE_PROTOCOLS: ReadonlySet<number> = new Set([6, 17, 58]);
 
-function fail(errno: Errno, explain: ExplainSink, why: string): RouteAnswer {
+function fail(errno: Errno, explain: ExplainSink, why: string, decidedBy?: RuleDecision): RouteAnswer {
   explain.add('result', () => `${errno}: ${why}`);
-  return { ok: false, errno, explain: explain.steps };
+  return { ok: false, errno, ...(decidedBy ? { decidedBy } : {}), explain: explain.steps };
 }
 
 /**
@@ -163,8 +163,11 @@ export function routeGet6(ctx: Ipv6Context, query: RouteQuery, explain: ExplainS
 
   const walk = walkRules(ctx.engine.rules(6), flow, ipv6RuleHooks(ctx, flow, explain), ctx.engine, explain);
   if (walk.kind === 'none') return fail('ENETUNREACH', explain, 'no rule gave a route');
-  if (walk.kind === 'error') return fail(walk.errno, explain, `rule ${walk.rule.priority}`);
+  if (walk.kind === 'error') {
+    return fail(walk.errno, explain, `rule ${walk.rule.priority}`, { pref: walk.rule.priority, table: walk.rule.action === 'lookup' ? walk.rule.table : 0 });
+  }
   const path = walk.result;
+  const decidedBy: RuleDecision = { pref: walk.rule.priority, table: path.entry.table };
   if (flow.input && isMulticast(path.entry.route.dst.address)) {
     // ip6mr_get_route() finds no multicast forwarding state for the lookup and the reply cannot be built
     return fail('EMSGSIZE', explain, 'multicast route on the input path (no multicast routing state)');
@@ -172,5 +175,5 @@ export function routeGet6(ctx: Ipv6Context, query: RouteQuery, explain: ExplainS
   const route = query.fibmatch ? fibmatchRoute(query, path) : resolvedRoute(ctx, query, flow, path, explain);
   const candidates = candidatesOf(path);
   explain.add('result', () => `${route.type} via ${route.gateway ? formatIp(route.gateway) : 'no gateway'} dev ${route.dev || 'multipath'} table ${ctx.engine.tableName(route.table)}`);
-  return { ok: true, route, ...(candidates ? { candidates } : {}), explain: explain.steps };
+  return { ok: true, route, decidedBy, ...(candidates ? { candidates } : {}), explain: explain.steps };
 }

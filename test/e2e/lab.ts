@@ -1,0 +1,286 @@
+// The end-to-end lab: six network namespaces joined by veth pairs, a two-uplink router in the middle.
+//
+//   client ──eth0── lan ┐        ┌ wan1 ──cust── isp1 ──core── isp1 ┐
+//   10.0.0.2            │ router │ 192.0.2.2    192.0.2.1    100.64.1.1/.2 │ server 203.0.113.10 (lo)
+//           10.0.0.1/24 ┘        └ wan2 ──cust── isp2 ──core── isp2 ┘
+//                                  198.51.100.2 198.51.100.1   100.64.2.1/.2
+//
+// The router's main table has its default via isp1; table 200 has its default via isp2 (and the lan and
+// wan2 subnets), chosen by `ip rule pref 1000 fwmark 0x1 lookup 200`. The ISPs forward to the server and back, and drop what
+// comes up from the router with a source outside their customer's subnet (BCP 38), counting it; the
+// server routes each ISP's customer subnet back through that ISP, so the source address it sees
+// (after the router's masquerade) names the uplink a packet took.
+import { execFileSync } from 'node:child_process';
+import { programExists, runProgram, type ExecResult } from '../../src/host/exec.ts';
+
+export const NODES = ['client', 'router', 'isp1', 'isp2', 'server'] as const;
+export type LabNode = (typeof NODES)[number];
+
+export const NAMESPACE_PREFIX = 'pbre';
+
+export const ADDR = {
+  client: '10.0.0.2',
+  routerLan: '10.0.0.1',
+  routerWan1: '192.0.2.2',
+  isp1: '192.0.2.1',
+  routerWan2: '198.51.100.2',
+  isp2: '198.51.100.1',
+  server: '203.0.113.10',
+} as const;
+
+/** The routing table `fwmark 0x1` selects on the router: default via isp2. */
+export const ISP2_TABLE = 200;
+export const ISP2_RULE_PREF = 1000;
+
+export interface Lab {
+  readonly id: string;
+  /** namespace name of each node */
+  readonly ns: Readonly<Record<LabNode, string>>;
+}
+
+/** The masquerade on both uplinks, as an nft ruleset (the `ip nat` table). */
+export const NFT_MASQUERADE = `table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan1" masquerade
+    oifname "wan2" masquerade
+  }
+}
+`;
+
+/** The masquerade on both uplinks, as an iptables-restore `nat` table. */
+export const IPTABLES_MASQUERADE = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -o wan1 -j MASQUERADE
+-A POSTROUTING -o wan2 -j MASQUERADE
+COMMIT
+`;
+
+/**
+ * BCP 38 on an ISP, with the counters the tests read. With `flowPort` the counters count only packets with
+ * that source or destination port (one exchange), so retransmissions of earlier cases don't count.
+ */
+function ispRuleset(customerSubnet: string, flowPort?: number): string {
+  const flow = flowPort === undefined ? [''] : [`th sport ${flowPort} `, `th dport ${flowPort} `];
+  const each = (rule: (match: string) => string): string => flow.map((match) => `    ${rule(match)}\n`).join('');
+  return `flush ruleset
+table ip isp {
+  counter from_router {}
+  counter spoofed {}
+  counter to_router {}
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+${each((m) => `iifname "cust" ${m}counter name "from_router"`)}  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+${each((m) => `iifname "cust" ip saddr != ${customerSubnet} ${m}counter name "spoofed" drop`)}    iifname "cust" ip saddr != ${customerSubnet} drop
+${each((m) => `oifname "cust" ${m}counter name "to_router"`)}  }
+}
+`;
+}
+
+const CUSTOMER_SUBNET = { isp1: '192.0.2.0/24', isp2: '198.51.100.0/24' } as const;
+
+const live = new Set<string>();
+let exitHandlerInstalled = false;
+let counter = 0;
+
+function deleteLiveSync(): void {
+  if (live.size === 0) return;
+  try {
+    execFileSync('ip', ['-force', '-batch', '-'], { input: [...live].map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
+  } catch {
+    // best effort at exit: some may never have been created
+  }
+  live.clear();
+}
+
+function installExitHandler(): void {
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on('exit', deleteLiveSync);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      deleteLiveSync();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+async function must(argv: readonly string[], options: { netns?: string; input?: string } = {}): Promise<ExecResult> {
+  const result = await runProgram(argv, options);
+  if (result.exitCode !== 0) {
+    throw new Error(`${result.argv.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}${options.input ? `\ninput:\n${options.input}` : ''}`);
+  }
+  return result;
+}
+
+/** Runs `ip -n NS -batch -` with these lines. */
+async function ipBatch(netns: string, lines: readonly string[]): Promise<void> {
+  await must(['ip', '-n', netns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
+}
+
+/** Runs argv inside a node's namespace; a non-zero exit throws. */
+export function runIn(lab: Lab, node: LabNode, argv: readonly string[], input?: string): Promise<ExecResult> {
+  return must(argv, { netns: lab.ns[node], ...(input === undefined ? {} : { input }) });
+}
+
+/** Sets sysctls in a node's namespace, e.g. `{ 'net.ipv4.conf.wan2.rp_filter': 1 }`. */
+export async function setSysctls(lab: Lab, node: LabNode, values: Readonly<Record<string, string | number>>): Promise<void> {
+  const words = Object.entries(values).map(([key, value]) => `${key}=${value}`);
+  if (words.length > 0) await runIn(lab, node, ['sysctl', '-qw', ...words]);
+}
+
+/** Replaces the router's whole nftables ruleset (iptables-nft tables included). */
+export async function applyNft(lab: Lab, ruleset: string): Promise<void> {
+  await runIn(lab, 'router', ['nft', '-f', '-'], `flush ruleset\n${ruleset}`);
+}
+
+/** Empties the router's firewall, then loads an iptables-restore file (iptables' default, nf_tables, variant). */
+export async function applyIptables(lab: Lab, rules: string): Promise<void> {
+  await runIn(lab, 'router', ['nft', 'flush', 'ruleset']);
+  await runIn(lab, 'router', ['iptables-restore'], rules);
+}
+
+/** The router's sysctls as the lab sets them; a case changes some and `resetRouter` puts these back. */
+export const ROUTER_SYSCTLS: Readonly<Record<string, number>> = {
+  'net.ipv4.ip_forward': 1,
+  'net.ipv4.conf.all.rp_filter': 0,
+  'net.ipv4.conf.default.rp_filter': 0,
+  'net.ipv4.conf.lan.rp_filter': 0,
+  'net.ipv4.conf.wan1.rp_filter': 0,
+  'net.ipv4.conf.wan2.rp_filter': 0,
+  'net.ipv4.conf.all.src_valid_mark': 0,
+  'net.ipv4.conf.all.log_martians': 0,
+  'net.ipv4.tcp_fwmark_accept': 0,
+  'net.ipv4.fwmark_reflect': 0,
+};
+
+/**
+ * Puts the router back to the lab's state: no firewall, the lab's sysctls. Conntrack entries stay (there is
+ * no flush without the conntrack tool), so every case uses its own ports.
+ */
+export async function resetRouter(lab: Lab): Promise<void> {
+  await runIn(lab, 'router', ['nft', 'flush', 'ruleset']);
+  await setSysctls(lab, 'router', ROUTER_SYSCTLS);
+}
+
+/** Creates the lab. On failure everything created so far is deleted before the error is thrown. */
+export async function createLab(): Promise<Lab> {
+  installExitHandler();
+  const id = `${NAMESPACE_PREFIX}-${process.pid}-${counter++}`;
+  const ns = Object.fromEntries(NODES.map((node) => [node, `${id}-${node}`])) as Record<LabNode, string>;
+  const lab: Lab = { id, ns };
+  for (const name of Object.values(ns)) live.add(name);
+  try {
+    await must(['ip', '-batch', '-'], { input: Object.values(ns).map((n) => `netns add ${n}\n`).join('') });
+    await ipBatch(ns.router, [
+      `link add lan type veth peer name eth0 netns ${ns.client}`,
+      `link add wan1 type veth peer name cust netns ${ns.isp1}`,
+      `link add wan2 type veth peer name cust netns ${ns.isp2}`,
+    ]);
+    await ipBatch(ns.server, [
+      `link add isp1 type veth peer name core netns ${ns.isp1}`,
+      `link add isp2 type veth peer name core netns ${ns.isp2}`,
+    ]);
+    await Promise.all([
+      ipBatch(ns.client, ['link set lo up', 'link set eth0 up', 'addr add 10.0.0.2/24 dev eth0', 'route add default via 10.0.0.1']),
+      ipBatch(ns.router, [
+        'link set lo up', 'link set lan up', 'link set wan1 up', 'link set wan2 up',
+        'addr add 10.0.0.1/24 dev lan', 'addr add 192.0.2.2/24 dev wan1', 'addr add 198.51.100.2/24 dev wan2',
+        'route add default via 192.0.2.1 dev wan1',
+        `route add default via 198.51.100.1 dev wan2 table ${ISP2_TABLE}`,
+        `route add 10.0.0.0/24 dev lan table ${ISP2_TABLE}`,
+        `route add 198.51.100.0/24 dev wan2 table ${ISP2_TABLE}`,
+        `rule add pref ${ISP2_RULE_PREF} fwmark 0x1 lookup ${ISP2_TABLE}`,
+      ]),
+      ...(['isp1', 'isp2'] as const).map((isp, i) => ipBatch(ns[isp], [
+        'link set lo up', 'link set cust up', 'link set core up',
+        `addr add ${isp === 'isp1' ? '192.0.2.1/24' : '198.51.100.1/24'} dev cust`,
+        `addr add 100.64.${i + 1}.1/30 dev core`,
+        `route add ${ADDR.server}/32 via 100.64.${i + 1}.2 dev core`,
+      ])),
+      ipBatch(ns.server, [
+        'link set lo up', 'link set isp1 up', 'link set isp2 up',
+        `addr add ${ADDR.server}/32 dev lo`,
+        'addr add 100.64.1.2/30 dev isp1', 'addr add 100.64.2.2/30 dev isp2',
+        'route add 192.0.2.0/24 via 100.64.1.1 dev isp1 src 203.0.113.10',
+        'route add 198.51.100.0/24 via 100.64.2.1 dev isp2 src 203.0.113.10',
+      ]),
+    ]);
+    await Promise.all([
+      setSysctls(lab, 'router', ROUTER_SYSCTLS),
+      ...(['isp1', 'isp2'] as const).map((isp) => setSysctls(lab, isp, {
+        'net.ipv4.ip_forward': 1, 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.cust.rp_filter': 0, 'net.ipv4.conf.core.rp_filter': 0,
+      })),
+      setSysctls(lab, 'server', { 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.isp1.rp_filter': 0, 'net.ipv4.conf.isp2.rp_filter': 0 }),
+      watchFlow(lab),
+    ]);
+  } catch (error) {
+    await destroyLab(lab);
+    throw error;
+  }
+  return lab;
+}
+
+/** Deletes every namespace of the lab (processes still inside keep theirs alive until they exit). */
+export async function destroyLab(lab: Lab): Promise<void> {
+  await runProgram(['ip', '-force', '-batch', '-'], { input: Object.values(lab.ns).map((n) => `netns del ${n}\n`).join('') });
+  for (const name of Object.values(lab.ns)) live.delete(name);
+}
+
+/** Creates a lab, runs body, and deletes the lab whatever happens. */
+export async function withLab<T>(body: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await createLab();
+  try {
+    return await body(lab);
+  } finally {
+    await destroyLab(lab);
+  }
+}
+
+export interface IspCounters {
+  /** packets that arrived from the router */
+  readonly fromRouter: number;
+  /** of those, dropped for a source outside the router's subnet on this ISP */
+  readonly spoofed: number;
+  /** packets forwarded down to the router */
+  readonly toRouter: number;
+}
+
+/** Reads an ISP's packet counters. */
+export async function readIspCounters(lab: Lab, isp: 'isp1' | 'isp2'): Promise<IspCounters> {
+  const result = await runIn(lab, isp, ['nft', '-j', 'list', 'counters', 'table', 'ip', 'isp']);
+  const doc = JSON.parse(result.stdout) as { nftables: { counter?: { name: string; packets: number } }[] };
+  const packets = (name: string): number => doc.nftables.find((o) => o.counter?.name === name)?.counter?.packets ?? Number.NaN;
+  return { fromRouter: packets('from_router'), spoofed: packets('spoofed'), toRouter: packets('to_router') };
+}
+
+/** Reloads both ISPs' rulesets with zeroed counters that count only packets to or from `port` (all without). */
+export async function watchFlow(lab: Lab, port?: number): Promise<void> {
+  await Promise.all((['isp1', 'isp2'] as const).map((isp) => runIn(lab, isp, ['nft', '-f', '-'], ispRuleset(CUSTOMER_SUBNET[isp], port))));
+}
+
+/** Why the lab cannot be built here, or undefined when it can (tries a namespace and a veth pair). */
+export async function labUnavailableReason(): Promise<string | undefined> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (network namespaces need root)';
+  const name = `${NAMESPACE_PREFIX}-${process.pid}-probe`;
+  installExitHandler();
+  live.add(name);
+  try {
+    const added = await runProgram(['ip', 'netns', 'add', name]).catch((error: Error) => ({ exitCode: -1, stderr: error.message }));
+    if (added.exitCode !== 0) return `ip netns add failed: ${added.stderr.trim()}`;
+    const veth = await runProgram(['ip', '-n', name, 'link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'a1']);
+    if (veth.exitCode !== 0) return `veth pairs are unusable: ${veth.stderr.trim()}`;
+    for (const tool of ['nft', 'iptables-restore', 'setpriv']) {
+      if (!(await programExists(tool))) return `${tool} is not installed`;
+    }
+    return undefined;
+  } finally {
+    await runProgram(['ip', 'netns', 'del', name]);
+    live.delete(name);
+  }
+}
