@@ -106,6 +106,29 @@ const MARK_OPS: readonly string[] = [
   '-j DSCP --set-dscp-class AF41',
 ];
 
+/** Matches on the same state: did the kernel count the packet? */
+const MATCH_OPS: readonly string[] = [
+  '-m mark --mark 0x12345678',
+  '-m mark --mark 0xffffffff',
+  '-m mark --mark 0x8/0xf8',
+  '-m mark --mark 0x78/0xff',
+  '-m mark ! --mark 0x78/0xff',
+  '-m mark --mark 0x3/0x1',
+  '-m mark ! --mark 0x3/0x1',
+  '-m connmark --mark 0xf0/0xf0',
+  '-m connmark ! --mark 0x0',
+  '-m connmark --mark 0x0/0xff',
+  '-m tos --tos 0x54',
+  '-m tos --tos 0x10/0x3f',
+  '-m tos --tos 0x14/0x3c',
+  '-m tos ! --tos 0x08',
+  '-m tos --tos Minimize-Delay',
+  '-m tos --tos 0x14/0x1c',
+  '-m dscp --dscp 0x15',
+  '-m dscp --dscp 0x2a',
+  '-m dscp ! --dscp-class AF41',
+];
+
 const INITIAL = [
   { mark: 0x12345678, ctmark: 0x9abcdef0, dscp: 0x15 },
   { mark: 0xffffffff, ctmark: 0x0, dscp: 0x2a },
@@ -115,14 +138,14 @@ const FIRST_PORT = 20000;
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 /** One chain per (initial state, rule): set the state, run the rule, then one counting rule per bit of mark, ct mark and tos. */
-function markOpsRules(): { text: string; cases: { chain: string; rule: string; initial: (typeof INITIAL)[number] }[] } {
+function markOpsRules(): { text: string; cases: { chain: string; rule: string; initial: (typeof INITIAL)[number]; match: boolean }[] } {
   const lines = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
   const body: string[] = [];
-  const cases: { chain: string; rule: string; initial: (typeof INITIAL)[number] }[] = [];
+  const cases: { chain: string; rule: string; initial: (typeof INITIAL)[number]; match: boolean }[] = [];
   INITIAL.forEach((initial, i) => {
-    MARK_OPS.forEach((rule, j) => {
+    [...MARK_OPS, ...MATCH_OPS].forEach((rule, j) => {
       const chain = `op${i}-${j}`;
-      cases.push({ chain, rule, initial });
+      cases.push({ chain, rule, initial, match: j >= MARK_OPS.length });
       lines.push(`:${chain} - [0:0]`);
       body.push(`-A OUTPUT -p udp -m udp --dport ${FIRST_PORT + cases.length - 1} -j ${chain}`);
       body.push(`-A ${chain} -j MARK --set-xmark ${hex(initial.mark)}/0xffffffff`);
@@ -142,6 +165,12 @@ function savedRule(saved: string, chain: string): string {
   const rules = saved.split('\n').filter((line) => line.includes(` -A ${chain} `));
   const line = rules[3] ?? '';
   return line.slice(line.indexOf(` -A ${chain} `) + ` -A ${chain} `.length);
+}
+
+/** Whether the op rule of `chain` (a match without a target) counted the packet. */
+function counted(saved: string, chain: string): boolean {
+  const rules = saved.split('\n').filter((line) => line.includes(` -A ${chain} `));
+  return !/^\[0:/.test(rules[3] ?? '');
 }
 
 /** Each bit whose counting rule saw the packet. */
@@ -166,6 +195,7 @@ for (let i = 0; i < count; i++) s.send('x', first + i, '127.0.0.1', () => { if (
 async function recordMarkOps(): Promise<void> {
   const { text, cases } = markOpsRules();
   const runs: unknown[] = [];
+  const matches: unknown[] = [];
   for (const variant of ['nf_tables', 'legacy'] as const) {
     const [restore, save] = variant === 'legacy' ? ['iptables-legacy-restore', 'iptables-legacy-save'] : ['iptables-restore', 'iptables-save'];
     await inNamespace(async () => {
@@ -173,6 +203,16 @@ async function recordMarkOps(): Promise<void> {
       await run([process.execPath, '-e', SEND_UDP, String(FIRST_PORT), String(cases.length)], { netns: NETNS });
       const saved = await run([save, '-c', '-t', 'mangle'], { netns: NETNS });
       for (const c of cases) {
+        if (c.match) {
+          matches.push({
+            variant,
+            rule: c.rule,
+            saved: savedRule(saved, c.chain).replace(/^\[\d+:\d+\] /, ''),
+            initial: { mark: hex(c.initial.mark), ctmark: hex(c.initial.ctmark), tos: hex(c.initial.dscp << 2) },
+            matched: counted(saved, c.chain),
+          });
+          continue;
+        }
         runs.push({
           variant,
           rule: c.rule,
@@ -190,8 +230,8 @@ async function recordMarkOps(): Promise<void> {
   const kernel = (await run(['uname', '-r'])).trim();
   const iptables = (await run(['iptables', '-V'])).trim();
   await mkdir(join(OUT, 'mark-ops'), { recursive: true });
-  await writeFile(join(OUT, 'mark-ops', 'observed.json'), `${JSON.stringify({ kernel, iptables, runs }, null, 2)}\n`);
-  console.log(`recorded mark-ops: ${runs.length} runs`);
+  await writeFile(join(OUT, 'mark-ops', 'observed.json'), `${JSON.stringify({ kernel, iptables, runs, matches }, null, 2)}\n`);
+  console.log(`recorded mark-ops: ${runs.length} runs, ${matches.length} matches`);
 }
 
 async function main(): Promise<void> {

@@ -104,8 +104,12 @@ export type NfMatchOp = '==' | '!=' | '<' | '>' | '<=' | '>=';
 
 /** One expression of a rule, evaluated in order. */
 export type NfStatement =
-  /** the rule goes on only when `left op right` holds; `!=` with a set or flags means "not in" */
-  | { readonly kind: 'match'; readonly left: NfExpr; readonly op: NfMatchOp; readonly right: NfPattern }
+  /**
+   * the rule goes on only when `left op right` holds; `!=` with a set or flags means "not in".
+   * `ifAbsent: 'match'`: the match also holds when `left` has nothing to load, where nft would break the rule
+   * (iptables `! --uid-owner`/`! --gid-owner` on a packet without a socket, mirrors owner_mt(), xt_owner.c).
+   */
+  | { readonly kind: 'match'; readonly left: NfExpr; readonly op: NfMatchOp; readonly right: NfPattern; readonly ifAbsent?: 'match' }
   /** iptables `-m statistic --mode random --probability P`: matches with probability P */
   | { readonly kind: 'chance'; readonly probability: number }
   /** iptables `-m statistic --mode nth --every N --packet P`: one packet in N, which one depends on a counter */

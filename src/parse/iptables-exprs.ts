@@ -1,7 +1,6 @@
 // Building blocks shared by the iptables match and target translators: the options of one module and model expressions.
 import type { Family } from '../addr/types.ts';
 import type { NfElement, NfExpr, NfMatchOp, NfPattern, NfStatement } from '../model/netfilter.ts';
-import type { DiagnosticSink } from './diagnostic-sink.ts';
 
 /** One `[!] --name [args…]` of a match or target. */
 export interface XtOption {
@@ -10,21 +9,18 @@ export interface XtOption {
   readonly negated: boolean;
   /** 1-based column of the option in the line */
   readonly column: number;
+  /** 0-based index just past its last value */
+  readonly end: number;
 }
 
 /** What a translator knows about the rule it is in. */
 export interface XtContext {
   readonly family: Family;
   readonly table: string;
-  readonly chain: string;
-  readonly line: number;
-  /** the -A line as written */
-  readonly ruleText: string;
   /** `-p` of the rule, when given without `!` */
   readonly protocol?: number;
-  /** user-defined chains of the table (jump targets) */
+  /** user-defined chains of the table declared so far (jump targets) */
   readonly userChains: ReadonlySet<string>;
-  readonly sink: DiagnosticSink;
 }
 
 /** A module pbr does not model (or an option of it): the caller turns it into an `unknown` statement and a warning. */
@@ -40,7 +36,14 @@ export class BadOption {
   ) {}
 }
 
-export type Translation = NfStatement[] | Unsupported | BadOption;
+/** One option's part of a module: its statements, or why it stays unknown (the module's other options still count). */
+export interface OptionFailure {
+  readonly option: XtOption;
+  readonly failure: Unsupported | BadOption;
+}
+
+/** A module's or target's statements, each option failure in its place; or a failure of the whole. */
+export type Translation = (NfStatement | OptionFailure)[] | Unsupported | BadOption;
 
 export const META_MARK: NfExpr = { kind: 'meta', key: 'mark' };
 export const CT_MARK: NfExpr = { kind: 'ct', key: 'mark' };
@@ -64,10 +67,13 @@ export const match = (left: NfExpr, negated: boolean, right: NfPattern): NfState
   right,
 });
 
-/** `(left AND mask) == value`, without the AND when the mask covers every bit */
+/**
+ * `(left AND mask) == value`, without the AND when the mask covers every bit. The value is not masked: a value
+ * with bits outside the mask never matches (mirrors mark_mt(), net/netfilter/xt_mark.c).
+ */
 export function maskedMatch(left: NfExpr, value: bigint, mask: bigint, all: bigint, negated: boolean): NfStatement {
   const masked = mask === all ? left : binop('&', left, constant(mask));
-  return match(masked, negated, single(value & mask));
+  return match(masked, negated, single(value));
 }
 
 /**

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Parsed } from '../model/diagnostics.ts';
+import type { NfStatement } from '../model/netfilter.ts';
 import { parseIptablesSave } from './iptables-save.ts';
-import { applySets, renderStatement } from './iptables-test-support.ts';
+import { applySets, matchesAll, renderStatement, type MarkState } from './iptables-test-support.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'netfilter', 'iptables');
 const update = process.env['UPDATE_GOLDEN'] === '1';
@@ -61,7 +62,28 @@ interface MarkRun {
   readonly observed: { mark: string; ctmark: string; tos: string };
 }
 
-const observed = JSON.parse(readFileSync(join(FIXTURES, 'mark-ops', 'observed.json'), 'utf8')) as { kernel: string; runs: MarkRun[] };
+interface MatchRun {
+  readonly variant: string;
+  readonly rule: string;
+  readonly saved: string;
+  readonly initial: { mark: string; ctmark: string; tos: string };
+  readonly matched: boolean;
+}
+
+const observed = JSON.parse(readFileSync(join(FIXTURES, 'mark-ops', 'observed.json'), 'utf8')) as { kernel: string; runs: MarkRun[]; matches: MatchRun[] };
+
+const stateOf = (initial: { mark: string; ctmark: string; tos: string }): MarkState => ({
+  mark: BigInt(initial.mark),
+  ctmark: BigInt(initial.ctmark),
+  dscp: BigInt(initial.tos) >> 2n,
+});
+
+/** The statements of `-A OUTPUT <rule>` in mangle. */
+function statementsOf(rule: string): readonly NfStatement[] {
+  const parsed = parseIptablesSave(`*mangle\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT ${rule}\nCOMMIT\n`, 4, 'op');
+  assert.deepEqual(parsed.diagnostics, []);
+  return parsed.value.tables[0]?.chains[0]?.rules[0]?.statements ?? [];
+}
 
 test('mark-ops: recorded with both iptables variants', () => {
   assert.deepEqual([...new Set(observed.runs.map((r) => r.variant))].sort(), ['legacy', 'nf_tables']);
@@ -71,17 +93,22 @@ test('mark-ops: recorded with both iptables variants', () => {
 for (const run of observed.runs) {
   for (const form of [run.rule, run.saved]) {
     test(`mark-ops (${run.variant}, mark ${run.initial.mark}, ct ${run.initial.ctmark}, tos ${run.initial.tos}): ${form}`, () => {
-      const parsed = parseIptablesSave(`*mangle\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT ${form}\nCOMMIT\n`, 4, 'op');
-      assert.deepEqual(parsed.diagnostics, []);
-      const statements = parsed.value.tables[0]?.chains[0]?.rules[0]?.statements ?? [];
-      const after = applySets(statements, {
-        mark: BigInt(run.initial.mark),
-        ctmark: BigInt(run.initial.ctmark),
-        dscp: BigInt(run.initial.tos) >> 2n,
-      });
+      const statements = statementsOf(form);
+      const after = applySets(statements, stateOf(run.initial));
       const got = { mark: `0x${after.mark.toString(16)}`, ctmark: `0x${after.ctmark.toString(16)}`, dscp: `0x${after.dscp.toString(16)}` };
       const kernel = { mark: run.observed.mark, ctmark: run.observed.ctmark, dscp: `0x${(BigInt(run.observed.tos) >> 2n).toString(16)}` };
       assert.deepEqual(got, kernel, statements.map((s) => renderStatement(s)).join('; '));
+    });
+  }
+}
+
+test('match-ops: recorded', () => assert.ok(observed.matches.length >= 60));
+
+for (const run of observed.matches) {
+  for (const form of new Set([run.rule, run.saved])) {
+    test(`match-ops (${run.variant}, mark ${run.initial.mark}, ct ${run.initial.ctmark}, tos ${run.initial.tos}): ${form} ${run.matched ? 'matches' : 'does not match'}`, () => {
+      const statements = statementsOf(form);
+      assert.equal(matchesAll(statements, stateOf(run.initial)), run.matched, statements.map((s) => renderStatement(s)).join('; '));
     });
   }
 }

@@ -3,7 +3,7 @@ import type { NfCtKey, NfElement, NfExpr, NfMapEntry, NfStatement } from '../mod
 import { CT_DIRECTION, CT_STATE_BITS, CT_STATUS_BITS } from '../model/netfilter.ts';
 import {
   BadOption, CT_MARK, META_MARK, Unsupported, ipPayload, isFailure, match, maskedMatch, oneArg, pattern, payload, single,
-  type Translation, type XtContext, type XtOption,
+  type OptionFailure, type Translation, type XtContext, type XtOption,
 } from './iptables-exprs.ts';
 import {
   MARK_ALL, addressValue, parseAddressSpec, parseDscpClass, parseIcmpType, parsePortSpec, parseTosSpec, parseValueMask, parseXtNumber, PORT_PROTOCOLS,
@@ -11,13 +11,13 @@ import {
 
 type MatchTranslator = (options: readonly XtOption[], ctx: XtContext) => Translation;
 
-/** Translates each option with `one`; the first failure wins. */
+/** Translates each option with `one`; an option that fails stays unknown on its own. */
 function each(options: readonly XtOption[], one: (option: XtOption) => NfStatement[] | Unsupported | BadOption): Translation {
-  const out: NfStatement[] = [];
+  const out: (NfStatement | OptionFailure)[] = [];
   for (const option of options) {
     const statements = one(option);
-    if (isFailure(statements)) return statements;
-    out.push(...statements);
+    if (isFailure(statements)) out.push({ option, failure: statements });
+    else out.push(...statements);
   }
   return out;
 }
@@ -209,8 +209,9 @@ const conntrack: MatchTranslator = (options, ctx) => each(options, (option) => {
 const state: MatchTranslator = (options) => each(options, (option) => (option.name === 'state' ? ctStateMatch(option, false) : unknownOption(option, 'state')));
 
 /**
- * mirrors owner_mt(), net/netfilter/xt_owner.c: uid/gid ranges on the socket's file credentials.
- * A name was resolved by iptables at insert time; a dump never holds one.
+ * mirrors owner_mt(), net/netfilter/xt_owner.c: uid/gid ranges on the socket's file credentials; without a socket
+ * (or a file) the module matches when every option given is inverted (verified: `! --uid-owner 0` counts the kernel's
+ * ICMP errors, nft `meta skuid != 0` does not). A name was resolved by iptables at insert time; a dump never holds one.
  */
 const owner: MatchTranslator = (options) => each(options, (option) => {
   const key = option.name === 'uid-owner' ? 'skuid' : option.name === 'gid-owner' ? 'skgid' : undefined;
@@ -222,7 +223,9 @@ const owner: MatchTranslator = (options) => each(options, (option) => {
   const low = BigInt(range[1] ?? '0');
   const high = range[2] === undefined ? low : BigInt(range[2]);
   if (high < low || high > MARK_ALL) return new BadOption(`bad id range "${arg}" after --${option.name}`, option.column);
-  return [match({ kind: 'meta', key }, option.negated, pattern(low === high ? { kind: 'value', value: low } : { kind: 'range', low, high }))];
+  const statement = match({ kind: 'meta', key }, option.negated, pattern(low === high ? { kind: 'value', value: low } : { kind: 'range', low, high }));
+  // a packet without a socket passes every inverted owner test (and fails every plain one, as nft's break does)
+  return [option.negated ? { ...statement, ifAbsent: 'match' } : statement];
 });
 
 /** mirrors statistic_mt(), net/netfilter/xt_statistic.c: random compares against round(p·2³¹) */

@@ -47,6 +47,8 @@ const HEADER_OPTIONS: Readonly<Record<string, string>> = {
   '-6': '6', '--ipv6': '6',
 };
 
+const isBang = (token: IptablesToken | undefined): boolean => token !== undefined && token.text === '!' && !token.quoted;
+
 const isOption = (token: IptablesToken | undefined): boolean =>
   token !== undefined && !token.quoted && /^--?[a-zA-Z0-9]/.test(token.text) && !/^-\d+$/.test(token.text);
 
@@ -92,21 +94,22 @@ export function translateIptablesRule(tokens: readonly IptablesToken[], site: Ru
   let current: Segment | undefined;
   for (let i = 0; i < tokens.length && !broken; i++) {
     const token = tokens[i] as IptablesToken;
-    if (token.text === '!' && !token.quoted) {
+    if (isBang(token)) {
       if (negated) fail('"!" twice', token.column);
       negated = token;
       continue;
     }
     const headerOption = !token.quoted && Object.hasOwn(HEADER_OPTIONS, token.text) ? HEADER_OPTIONS[token.text] : undefined;
-    const arg = (): string | undefined => {
+    /** the value after a header option, consumed; a missing one breaks the rule */
+    function arg(): string | undefined {
       const next = tokens[i + 1];
-      if (next === undefined || (next.text === '!' && !next.quoted) || isOption(next)) {
+      if (next === undefined || isBang(next) || isOption(next)) {
         fail(`${token.text} needs a value`, token.column);
         return undefined;
       }
       i++;
       return next.text;
-    };
+    }
     const negToken = negated;
     const not = negToken !== undefined;
     negated = undefined;
@@ -193,7 +196,6 @@ export function translateIptablesRule(tokens: readonly IptablesToken[], site: Ru
     const args: string[] = [];
     let optionNegated = not;
     // iptables before 1.4.3 wrote `--dport ! 22`
-    const isBang = (t: IptablesToken | undefined): boolean => t !== undefined && t.text === '!' && !t.quoted;
     if (isBang(tokens[i + 1]) && tokens[i + 2] !== undefined && !isOption(tokens[i + 2])) {
       optionNegated = true;
       i++;
@@ -202,22 +204,13 @@ export function translateIptablesRule(tokens: readonly IptablesToken[], site: Ru
       args.push((tokens[i + 1] as IptablesToken).text);
       i++;
     }
-    current.options.push({ name: token.text.slice(2), args, negated: optionNegated, column: token.column });
+    current.options.push({ name: token.text.slice(2), args, negated: optionNegated, column: token.column, end: tokens[i]?.end ?? token.end });
     current.end = tokens[i]?.end ?? token.end;
   }
   if (negated && !broken) fail('"!" at the end of the rule', negated.column);
   if (broken) return { statements: [{ kind: 'unknown', text: site.ruleText }], otherFamily };
 
-  const ctx: XtContext = {
-    family,
-    table: site.table,
-    chain: site.chain,
-    line: site.line,
-    ruleText: site.ruleText,
-    ...(protocol === undefined ? {} : { protocol }),
-    userChains: site.userChains,
-    sink,
-  };
+  const ctx: XtContext = { family, table: site.table, ...(protocol === undefined ? {} : { protocol }), userChains: site.userChains };
   const statements: NfStatement[] = [...header];
   for (const segment of segments) {
     const text = site.lineText.slice(segment.start, segment.end);
@@ -245,7 +238,8 @@ function translateSegment(segment: Segment, ctx: XtContext): Translation {
       if (segment.options.length > 0) return new BadOption(`-j ${segment.name} (a chain) takes no options`, segment.options[0]?.column ?? segment.start + 1);
       return [{ kind: 'verdict', verdict: { kind: 'jump', chain: segment.name } }];
     }
-    return new Unsupported(`target ${segment.name}`);
+    // iptables targets are upper case; anything else was meant as a chain
+    return new Unsupported(/^[A-Z0-9_]+$/.test(segment.name) ? `target ${segment.name}` : `-j ${segment.name}, which is no chain declared before this rule,`);
   }
   if (segment.kind === 'unsupported') return new Unsupported(segment.name);
   const module = Object.hasOwn(MATCH_MODULES, segment.name) ? MATCH_MODULES[segment.name] : undefined;
@@ -255,14 +249,22 @@ function translateSegment(segment: Segment, ctx: XtContext): Translation {
 
 /** Statements of a translation; an unsupported or malformed part becomes an `unknown` statement and a diagnostic. */
 function report(site: RuleSite, text: string, column: number, result: Translation): NfStatement[] {
-  if (Array.isArray(result)) return result;
+  if (!Array.isArray(result)) return [complain(site, text, column, result)];
+  return result.map((piece) => {
+    if (!('option' in piece)) return piece;
+    const { option, failure } = piece;
+    return complain(site, `${option.negated ? '! ' : ''}${site.lineText.slice(option.column - 1, option.end)}`, option.column, failure);
+  });
+}
+
+function complain(site: RuleSite, text: string, column: number, failure: Unsupported | BadOption): NfStatement {
   const where = `table ${site.table}, chain ${site.chain}, line ${site.line}`;
-  if (result instanceof BadOption) {
-    site.sink.error('iptables-bad-option', `${where}: ${result.message} in "${site.ruleText}"`, site.sink.at(site.line, result.column || column),
+  if (failure instanceof BadOption) {
+    site.sink.error('iptables-bad-option', `${where}: ${failure.message} in "${site.ruleText}"`, site.sink.at(site.line, failure.column || column),
       'pbr reads this part as unknown: every outcome of the rule stays possible');
   } else {
-    site.sink.warning('iptables-unsupported', `${where}: ${result.why} is not modelled ("${text}") in rule "${site.ruleText}"`, site.sink.at(site.line, column),
+    site.sink.warning('iptables-unsupported', `${where}: ${failure.why} is not modelled ("${text}") in rule "${site.ruleText}"`, site.sink.at(site.line, column),
       'pbr trace treats this part as unknown and lists every outcome the rule allows; remove or rewrite it to get one answer');
   }
-  return [{ kind: 'unknown', text }];
+  return { kind: 'unknown', text };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import { parseIptablesSave } from './iptables-save.ts';
 import { renderStatement } from './iptables-test-support.ts';
+import { tokenizeIptablesLine } from './iptables-tokens.ts';
 
 const MANGLE_HEAD = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':sub - [0:0]'];
 
@@ -56,7 +57,7 @@ const CLEAN: readonly (readonly [string, readonly string[], (4 | 6)?])[] = [
   ['-m mark --mark 0x1', ['meta mark == 0x1']],
   ['-m mark ! --mark 0x1/0xff', ['(meta mark & 0xff) != 0x1']],
   ['-m connmark --mark 0x10/0xf0', ['(ct mark & 0xf0) == 0x10']],
-  ['-m mark --mark 0x3/0x1', ['(meta mark & 0x1) == 0x1']],
+  ['-m mark --mark 0x3/0x1', ['(meta mark & 0x1) == 0x3']],
   // conntrack and state
   ['-m conntrack --ctstate NEW,ESTABLISHED', ['ct state == flags 0xa']],
   ['-m conntrack ! --ctstate INVALID,UNTRACKED', ['ct state != flags 0x41']],
@@ -70,7 +71,8 @@ const CLEAN: readonly (readonly [string, readonly string[], (4 | 6)?])[] = [
   ['-m state --state RELATED,ESTABLISHED', ['ct state == flags 0x6']],
   // owner
   ['-m owner --uid-owner 1000', ['meta skuid == 1000']],
-  ['-m owner --uid-owner 1000-2000 ! --gid-owner 5', ['meta skuid == 1000-2000', 'meta skgid != 5']],
+  ['-m owner --uid-owner 1000-2000 ! --gid-owner 5', ['meta skuid == 1000-2000', 'meta skgid != 5 (or absent)']],
+  ['-m owner ! --uid-owner 0', ['meta skuid != 0 (or absent)']],
   // statistic: random probability is round(p·2³¹)/2³¹
   ['-m statistic --mode random --probability 0.25', ['chance 0.25']],
   ['-m statistic --mode random ! --probability 0.25000000000', ['chance 0.75']],
@@ -188,11 +190,12 @@ const UNKNOWN: readonly (readonly [string, readonly string[], string, number])[]
   ['-m mac --mac-source 02:00:00:00:00:01', ['unknown "-m mac --mac-source 02:00:00:00:00:01"'], 'iptables-unsupported', 1],
   ['-m set --match-set vpn dst -j MARK --set-mark 0x1', ['unknown "-m set --match-set vpn dst"', 'meta mark set 0x1'], 'iptables-unsupported', 1],
   ['-p tcp --syn -j ACCEPT', ['meta l4proto == 6', 'unknown "--syn"', 'accept'], 'iptables-unsupported', 8],
-  ['-m owner --uid-owner root', ['unknown "-m owner --uid-owner root"'], 'iptables-unsupported', 1],
-  ['-m owner --socket-exists', ['unknown "-m owner --socket-exists"'], 'iptables-unsupported', 1],
-  ['-m conntrack --ctstate NEW,DNAT', ['unknown "-m conntrack --ctstate NEW,DNAT"'], 'iptables-unsupported', 1],
+  ['-m owner --uid-owner root', ['unknown "--uid-owner root"'], 'iptables-unsupported', 10],
+  ['-m owner --socket-exists', ['unknown "--socket-exists"'], 'iptables-unsupported', 10],
+  ['-m conntrack --ctstate NEW,DNAT --ctdir REPLY', ['unknown "--ctstate NEW,DNAT"', 'ct direction == 1'], 'iptables-unsupported', 14],
+  ['-p tcp -m tcp --dport 22 ! --syn', ['meta l4proto == 6', 'tcp dport == 22', 'unknown "! --syn"'], 'iptables-unsupported', 28],
   ['-m statistic --mode nth ! --every 3', ['unknown "-m statistic --mode nth ! --every 3"'], 'iptables-unsupported', 1],
-  ['-m tos --tos 0x01/0x03', ['unknown "-m tos --tos 0x01/0x03"'], 'iptables-unsupported', 1],
+  ['-m tos --tos 0x01/0x03', ['unknown "--tos 0x01/0x03"'], 'iptables-unsupported', 8],
   ['-f -j DROP', ['unknown "-f"', 'drop'], 'iptables-unsupported', 1],
   ['! -f', ['unknown "! -f"'], 'iptables-unsupported', 1],
   ['-s 10.0.0.1,10.0.0.2', ['unknown "-s 10.0.0.1,10.0.0.2"'], 'iptables-unsupported', 1],
@@ -202,7 +205,7 @@ const UNKNOWN: readonly (readonly [string, readonly string[], string, number])[]
   ['-j NFQUEUE --queue-bypass', ['unknown "-j NFQUEUE --queue-bypass"'], 'iptables-unsupported', 1],
   ['-j nosuchchain', ['unknown "-j nosuchchain"'], 'iptables-unsupported', 1],
   // malformed: an error at the option, the part unknown
-  ['-m mark --mark zz -j ACCEPT', ['unknown "-m mark --mark zz"', 'accept'], 'iptables-bad-option', 9],
+  ['-m mark --mark zz -j ACCEPT', ['unknown "--mark zz"', 'accept'], 'iptables-bad-option', 9],
   ['-j MARK', ['unknown "-j MARK"'], 'iptables-bad-option', 1],
   ['-m statistic --mode random', ['unknown "-m statistic --mode random"'], 'iptables-bad-option', 14],
   ['-j MARK --set-mark 0x1 --or-mark 0x2', ['unknown "-j MARK --set-mark 0x1 --or-mark 0x2"'], 'iptables-bad-option', 24],
@@ -329,8 +332,8 @@ test('restore-file commands: -N, -P, -I with and without a position, counters, a
     '-I INPUT -j RETURN',
     '-I INPUT 2 -j ACCEPT',
     '[1:2] -A FORWARD -j DROP',
-    '-A INPUT -j tail',
     ':tail - [0:0]',
+    '-A INPUT -j tail',
     'COMMIT',
   ].join('\n'), 4, 'f');
   assert.deepEqual(parsed.diagnostics, []);
@@ -341,6 +344,12 @@ test('restore-file commands: -N, -P, -I with and without a position, counters, a
     ['FORWARD', 'accept', ['-A FORWARD -j DROP']],
     ['tail', undefined, []],
   ]);
+});
+
+test('a jump to a chain declared after the rule is not a jump (iptables-restore rejects it too)', () => {
+  const parsed = parseIptablesSave('*filter\n-A INPUT -j tail\n:tail - [0:0]\nCOMMIT\n', 4, 'f');
+  assert.deepEqual(parsed.value.tables[0]?.chains[0]?.rules[0]?.statements, [{ kind: 'unknown', text: '-j tail' }]);
+  assert.match(parsed.diagnostics[0]?.message ?? '', /-j tail, which is no chain declared before this rule, is not modelled/);
 });
 
 test('-4 lines are left out of an ip6tables file, -6 lines kept', () => {
@@ -361,6 +370,7 @@ const BROKEN: readonly (readonly [string, readonly string[], readonly string[]])
     '2:1 iptables-bad-chain-line', '3:4 iptables-unknown-chain', '4:1 iptables-bad-line', '5:31 iptables-bad-quote',
   ], ['filter']],
   ['# Generated by iptables-save v1.8.9 (nf_tables)\n# Table `filter\' is incompatible, use \'nft\' tool.\n*raw\nCOMMIT\n', ['2:1 iptables-table-incompatible'], ['raw']],
+  ['# Generated by iptables-save v1.8.9 (nf_tables)\n# Table `nat\' contains incompatible base-chains, use \'nft\' tool to list them.\n*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*raw\nCOMMIT\n', ['2:1 iptables-table-incompatible'], ['raw']],
 ];
 
 for (const [text, expected, tables] of BROKEN) {
@@ -368,5 +378,24 @@ for (const [text, expected, tables] of BROKEN) {
     const parsed = parseIptablesSave(text, 4, 'f');
     assert.deepEqual(parsed.diagnostics.map((d) => `${d.source?.line}:${d.source?.column} ${d.code}`), expected);
     assert.deepEqual(parsed.value.tables.map((t) => t.name), tables);
+  });
+}
+
+/** [line, tokens as text|column|end|quoted, unterminated quote column] */
+const TOKENS: readonly (readonly [string, readonly string[], number?])[] = [
+  ['-A X  -j ACCEPT', ['-A|1|2|', 'X|4|4|', '-j|7|8|', 'ACCEPT|10|15|']],
+  ['--comment "a b" x', ['--comment|1|9|', 'a b|11|15|q', 'x|17|17|']],
+  ['"a \\"b\\" \\\\c \\d"', ['a "b" \\c d|1|16|q']],
+  ['pre"fix x"post', ['prefix xpost|1|14|q']],
+  ['"" x', ['x|4|4|']],
+  ['x a\\"b', ['x|1|1|'], 5],
+  ['ok "open', ['ok|1|2|'], 4],
+];
+
+for (const [line, expected, unterminated] of TOKENS) {
+  test(`tokenize ${line}`, () => {
+    const result = tokenizeIptablesLine(line);
+    assert.deepEqual(result.tokens.map((t) => `${t.text}|${t.column}|${t.end}|${t.quoted ? 'q' : ''}`), expected);
+    assert.equal(result.unterminatedAt, unterminated);
   });
 }

@@ -4,7 +4,7 @@ import type { NfChain, NfRule, NfTable } from '../model/netfilter.ts';
 import { DiagnosticSink } from './diagnostic-sink.ts';
 import { IPTABLES_BUILTIN_CHAINS, builtinChain, isIptablesTable } from './iptables-chains.ts';
 import { translateIptablesRule } from './iptables-rule.ts';
-import { tokenizeIptablesLine, type IptablesToken } from './iptables-tokens.ts';
+import { tokenizeIptablesLine } from './iptables-tokens.ts';
 
 export interface IptablesDump {
   readonly tables: readonly NfTable[];
@@ -23,8 +23,8 @@ interface TableDraft {
   readonly name: string;
   readonly line: number;
   readonly chains: Map<string, ChainDraft>;
-  /** rules waiting for the table's user chains to be known: jump targets can be declared later in the table */
-  readonly pending: { chain: ChainDraft; tokens: IptablesToken[]; line: number; lineText: string; ruleText: string; at?: number }[];
+  /** user chains declared so far: iptables-restore, too, needs a chain declared before a rule jumps to it */
+  readonly userChains: Set<string>;
 }
 
 /**
@@ -45,6 +45,8 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
   const sink = new DiagnosticSink(label);
   const tables: NfTable[] = [];
   let variant: IptablesDump['variant'] = 'unknown';
+  /** tables iptables-save names as written with nft: the empty section it prints for them is not theirs */
+  const nftOwned = new Set<string>();
   let table: TableDraft | undefined;
   /** inside a table pbr does not know: lines are skipped until its COMMIT */
   let skipping = false;
@@ -67,6 +69,7 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
         `the built-in chains of ${table.name} are ${Object.keys(IPTABLES_BUILTIN_CHAINS[table.name] ?? {}).join(', ')}`);
     }
     table.chains.set(name, { name, builtin, policy, rules: [] });
+    if (!builtin) table.userChains.add(name);
   };
 
   const chainFor = (name: string, line: number, column: number): ChainDraft | undefined => {
@@ -84,27 +87,9 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
 
   const finishTable = (): void => {
     if (!table) return;
-    const userChains = new Set([...table.chains.values()].filter((c) => !c.builtin).map((c) => c.name));
-    for (const rule of table.pending) {
-      const translated = translateIptablesRule(rule.tokens, {
-        family,
-        table: table.name,
-        chain: rule.chain.name,
-        line: rule.line,
-        lineText: rule.lineText,
-        ruleText: rule.ruleText,
-        userChains,
-        sink,
-      });
-      if (translated.otherFamily) continue;
-      const nfRule: NfRule = {
-        text: rule.ruleText,
-        source: { file: label, line: rule.line },
-        ...(translated.comment === undefined ? {} : { comment: translated.comment }),
-        statements: translated.statements,
-      };
-      if (rule.at === undefined) rule.chain.rules.push(nfRule);
-      else rule.chain.rules.splice(rule.at, 0, nfRule);
+    if (nftOwned.has(table.name)) {
+      table = undefined;
+      return;
     }
     tables.push({
       family: family === 4 ? 'ip' : 'ip6',
@@ -125,8 +110,10 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
     if (trimmed.startsWith('#')) {
       const found = variantOf(trimmed);
       if (found !== undefined && variant === 'unknown') variant = found;
-      const incompatible = /^#\s*Table `(\w+)' is incompatible/.exec(trimmed);
-      if (incompatible) {
+      // iptables-nft 1.8.9 says "is incompatible" or "contains incompatible base-chains" and then prints the table empty
+      const incompatible = /^#\s*Table `(\w+)' (?:is|contains) incompatible/.exec(trimmed);
+      if (incompatible?.[1] !== undefined) {
+        nftOwned.add(incompatible[1]);
         sink.warning('iptables-table-incompatible', `${program}-save could not show table ${incompatible[1]}: it holds rules written with nft`, sink.at(line, 1),
           'its nft version (from `nft list ruleset`) is the one pbr uses');
       }
@@ -145,7 +132,7 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
         sink.error('iptables-unknown-table', `unknown table "${name}"; its lines are left out`, sink.at(line, column), 'iptables tables are raw, mangle, nat, filter and security');
         continue;
       }
-      table = { name, line, chains: new Map(), pending: [] };
+      table = { name, line, chains: new Map(), userChains: new Set() };
       continue;
     }
     if (trimmed === 'COMMIT') {
@@ -215,7 +202,25 @@ export function parseIptablesSave(text: string, family: 4 | 6, label: string): P
       }
     }
     const ruleText = lineText.slice(command.column - 1).trim();
-    table.pending.push({ chain, tokens: tokens.slice(rest), line, lineText, ruleText, ...(at === undefined ? {} : { at }) });
+    const translated = translateIptablesRule(tokens.slice(rest), {
+      family,
+      table: table.name,
+      chain: chain.name,
+      line,
+      lineText,
+      ruleText,
+      userChains: table.userChains,
+      sink,
+    });
+    if (translated.otherFamily) continue;
+    const rule: NfRule = {
+      text: ruleText,
+      source: { file: label, line },
+      ...(translated.comment === undefined ? {} : { comment: translated.comment }),
+      statements: translated.statements,
+    };
+    if (at === undefined) chain.rules.push(rule);
+    else chain.rules.splice(at, 0, rule);
   }
   const unfinished = table as TableDraft | undefined;
   if (unfinished) {

@@ -1,4 +1,4 @@
-// Test support: model statements as short nft-like text, and a small evaluator of `set` statements on mark, ct mark and dscp.
+// Test support: model statements as short nft-like text, and a small evaluator of `set` and `match` statements on mark, ct mark and dscp.
 import { formatIp } from '../addr/ip.ts';
 import type { NfElement, NfExpr, NfPattern, NfStatement } from '../model/netfilter.ts';
 
@@ -49,7 +49,7 @@ function renderPattern(p: NfPattern, format: Format): string {
 
 export function renderStatement(s: NfStatement, family: 4 | 6 = 4): string {
   switch (s.kind) {
-    case 'match': return `${renderExpr(s.left, decimal)} ${s.op} ${renderPattern(s.right, formatFor(s.left, family))}`;
+    case 'match': return `${renderExpr(s.left, decimal)} ${s.op} ${renderPattern(s.right, formatFor(s.left, family))}${s.ifAbsent === undefined ? '' : ' (or absent)'}`;
     case 'chance': return `chance ${s.probability}`;
     case 'nth': return `nth ${s.every}/${s.packet}`;
     case 'set': return `${renderExpr(s.target)} set ${renderExpr(s.value)}`;
@@ -102,6 +102,17 @@ function evaluate(e: NfExpr, state: MarkState): bigint {
     }
   }
   throw new Error(`cannot evaluate ${renderExpr(e)}`);
+}
+
+/** Whether every `match` statement holds on the state (element values only: what mark, ct mark and dscp tests use). */
+export function matchesAll(statements: readonly NfStatement[], state: MarkState): boolean {
+  return statements.every((s) => {
+    if (s.kind !== 'match' || s.right.kind !== 'element' || s.right.element.kind !== 'value') throw new Error(`not a value match: ${renderStatement(s)}`);
+    const equal = evaluate(s.left, state) === s.right.element.value;
+    if (s.op === '==') return equal;
+    if (s.op === '!=') return !equal;
+    throw new Error(`operator ${s.op}`);
+  });
 }
 
 /** Runs the `set` statements in order (every value computed from the state before that statement). */

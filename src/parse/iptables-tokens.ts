@@ -15,36 +15,39 @@ export interface TokenizedLine {
   readonly unterminatedAt?: number;
 }
 
-/** mirrors add_param_to_argv(), iptables/xshared.c: `"` groups, `\"` and `\\` escape inside quotes */
+const isSpace = (code: number): boolean => code === 32 || code === 9 || code === 10 || code === 13 || code === 11 || code === 12;
+
+/** mirrors add_param_to_argv(), iptables/xshared.c: `"` groups, a backslash inside quotes takes the next character as it is */
 export function tokenizeIptablesLine(line: string): TokenizedLine {
   const tokens: IptablesToken[] = [];
+  const length = line.length;
   let i = 0;
-  while (i < line.length) {
-    while (i < line.length && /\s/.test(line[i] ?? '')) i++;
-    if (i >= line.length) break;
+  while (i < length) {
+    while (i < length && isSpace(line.charCodeAt(i))) i++;
+    if (i >= length) break;
     const column = i + 1;
     let text = '';
-    let quoteAt: number | undefined;
+    let from = i;
+    let quoteAt = 0;
     let quoted = false;
-    while (i < line.length) {
-      const ch = line[i] ?? '';
-      if (quoteAt === undefined && /\s/.test(ch)) break;
-      if (ch === '"') {
-        quoteAt = quoteAt === undefined ? i + 1 : undefined;
+    for (; i < length; i++) {
+      const code = line.charCodeAt(i);
+      if (quoteAt === 0 && isSpace(code)) break;
+      if (code === 34) {
+        text += line.slice(from, i);
+        from = i + 1;
+        quoteAt = quoteAt === 0 ? i + 1 : 0;
         quoted = true;
+      } else if (code === 92 && quoteAt !== 0 && i + 1 < length) {
+        text += line.slice(from, i);
+        from = i + 1;
         i++;
-        continue;
       }
-      if (ch === '\\' && quoteAt !== undefined && (line[i + 1] === '"' || line[i + 1] === '\\')) {
-        text += line[i + 1];
-        i += 2;
-        continue;
-      }
-      text += ch;
-      i++;
     }
-    if (quoteAt !== undefined) return { tokens, unterminatedAt: quoteAt };
-    tokens.push({ text, column, end: i, quoted });
+    if (quoteAt !== 0) return { tokens, unterminatedAt: quoteAt };
+    text += line.slice(from, i);
+    // an empty word ("") is no argument at all
+    if (text !== '') tokens.push({ text, column, end: i, quoted });
   }
   return { tokens };
 }

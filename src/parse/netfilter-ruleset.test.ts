@@ -168,3 +168,18 @@ test('snapshot wiring: the recorded router snapshot gives the merged rule set', 
   assert.equal(mangle?.chains[0]?.rules[0]?.source?.file, 'router:sources.iptablesSave');
   assert.ok(parsed.diagnostics.every((d) => d.severity !== 'error'));
 });
+
+test('snapshot wiring: a recorded snapshot of legacy rules says they are missing (iptables-save there is iptables-nft)', () => {
+  const parsed = parseSnapshotJson(read('legacy/snapshot.json'), { name: 'legacy' });
+  assert.deepEqual(listing(parsed.value.netfilter?.tables ?? []), ['inet pbr nft']);
+  assert.deepEqual(parsed.diagnostics.filter((d) => d.severity === 'warning').map((d) => [d.code, d.source?.file]), [
+    ['iptables-legacy-not-captured', 'legacy:sources.iptablesSave'],
+    ['iptables-legacy-not-captured', 'legacy:sources.ip6tablesSave'],
+  ]);
+});
+
+test('snapshot wiring: the recorded mangle-chains snapshot reads as its dump', () => {
+  const parsed = parseSnapshotJson(read('mangle-chains/snapshot.json'), { name: 'm' });
+  const direct = parseIptablesSave(read('mangle-chains/iptables-save.txt'), 4, 'm:sources.iptablesSave');
+  assert.deepEqual(parsed.value.netfilter?.tables.map((t) => t.chains.map((c) => c.rules.map((r) => [r.text, r.statements]))), direct.value.tables.map((t) => t.chains.map((c) => c.rules.map((r) => [r.text, r.statements]))));
+});

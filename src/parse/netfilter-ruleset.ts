@@ -8,8 +8,9 @@
 // table it replaces, then the iptables tables nft does not list (legacy). Equal priority on one hook: the kernel runs
 // the chain registered LAST first (nf_hook_entries_grow() inserts a new hook before those of equal priority; verified
 // on 6.18: of two nft tables at output priority 0, the one created second ran first), so among nf_tables chains
-// (iptables-nft included) the reverse of this order is the kernel's. Legacy iptables against nf_tables: registration
-// order is not in a snapshot; such a tie is reported (info netfilter-priority-tie).
+// (iptables-nft included) the reverse of this order is the kernel's as long as chains were created table by table.
+// Legacy iptables against nf_tables: registration order is not in a snapshot; such a tie is reported
+// (info netfilter-priority-tie).
 import type { Diagnostic, Parsed } from '../model/diagnostics.ts';
 import type { NetfilterRuleset, NfHook, NfTable } from '../model/netfilter.ts';
 import { parseIptablesSave, type IptablesDump } from './iptables-save.ts';

@@ -1,5 +1,5 @@
-// The long netfilter differential run: `npm run fuzz:netfilter -- --rulesets N [--seed S] [--shrink N]
-// [--max-trials N] [--save-fixtures] [--kernel-only]`. Progress on stderr; the summary, every disagreeing
+// The long netfilter differential run: `npm run fuzz:netfilter -- --rulesets N [--seed S] [--only I,J,…]
+// [--shrink N] [--max-trials N] [--save-fixtures] [--kernel-only]`; `--only` reruns single rule sets of a run. Progress on stderr; the summary, every disagreeing
 // rule set and its shrunk reproducer on stdout; exit 1 on disagreements or harness errors.
 import { parseArgs } from 'node:util';
 import { formatDisagreement } from './compare-outcomes.ts';
@@ -9,7 +9,7 @@ import { createModelOracle } from './model-oracle.ts';
 import { describeProbe } from './probes.ts';
 import { runSession, type SessionSummary } from './session.ts';
 
-const USAGE = `usage: npm run fuzz:netfilter -- --rulesets N [--seed S] [--shrink N] [--max-trials N] [--save-fixtures] [--kernel-only]`;
+const USAGE = `usage: npm run fuzz:netfilter -- --rulesets N [--seed S] [--only I,J,…] [--shrink N] [--max-trials N] [--save-fixtures] [--kernel-only]`;
 
 function intOption(values: Record<string, unknown>, name: string, fallback: number): number {
   const v = values[name];
@@ -49,7 +49,7 @@ export function formatSummary(s: SessionSummary, seed: number, kernelOnly: boole
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      rulesets: { type: 'string' }, seed: { type: 'string' }, shrink: { type: 'string' }, 'max-trials': { type: 'string' },
+      rulesets: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, shrink: { type: 'string' }, 'max-trials': { type: 'string' },
       'save-fixtures': { type: 'boolean' }, 'kernel-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,9 +64,11 @@ async function main(): Promise<number> {
   }
   const seed = intOption(values, 'seed', Date.now() % 0x100000000);
   const kernelOnly = values['kernel-only'] ?? false;
+  const only = values.only?.split(',').map((x) => intOption({ only: x }, 'only', 0));
   const summary = await runSession({
-    rulesets: intOption(values, 'rulesets', 200),
+    rulesets: only ? Math.max(...only) + 1 : intOption(values, 'rulesets', 200),
     seed,
+    ...(only ? { only } : {}),
     ...(kernelOnly ? {} : { oracle: createModelOracle() }),
     shrink: intOption(values, 'shrink', 5),
     maxTrials: intOption(values, 'max-trials', 150),

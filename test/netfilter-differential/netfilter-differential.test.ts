@@ -1,7 +1,7 @@
-// The short seeded netfilter differential of `npm test`: 12 generated mangle rule sets (nft and iptables
+// The short seeded netfilter differential of `npm test`: 16 generated mangle rule sets (nft and iptables
 // alternately) on a namespace router, 21 real probes each, the kernel's outcome against `pbr trace` on a
 // snapshot of the router. Needs root and ip netns (skips otherwise, unless PBR_REQUIRE_NETNS=1).
-// Shrink a failure with `npx tsx test/netfilter-differential/fuzz-netfilter.ts --seed 4242 --rulesets 12`.
+// Shrink a failure with `npx tsx test/netfilter-differential/fuzz-netfilter.ts --seed 4242 --rulesets 16`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDisagreement } from './compare-outcomes.ts';
@@ -10,7 +10,7 @@ import { createModelOracle } from './model-oracle.ts';
 import { runSession } from './session.ts';
 
 const RUN_SEED = 4242;
-const RULESETS = 12;
+const RULESETS = 16;
 
 test('netfilter differential: pbr trace follows generated mangle rule sets like the kernel', { timeout: 120_000 }, async (t) => {
   const reason = await labUnavailableReason();

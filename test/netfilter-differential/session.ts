@@ -15,6 +15,8 @@ import { shrinkRuleset } from './shrink-ruleset.ts';
 export interface SessionOptions {
   readonly rulesets: number;
   readonly seed: number;
+  /** run only these indices of the run (to reproduce and shrink one rule set of a long run) */
+  readonly only?: readonly number[];
   /** pbr's side; without it only the kernel runs (a harness check) */
   readonly oracle?: ModelOracle;
   /** shrink at most this many disagreeing rule sets */
@@ -76,6 +78,7 @@ export async function runSession(options: SessionOptions): Promise<SessionSummar
   await withLab(async (lab) => {
     const ports = new PortAllocator();
     for (let index = 0; index < options.rulesets; index++) {
+      if (options.only && !options.only.includes(index)) continue;
       const seed = rulesetSeed(options.seed, index);
       const ruleset = generateRuleset(seed, syntaxForIndex(index));
       const probes = planProbes(createRandom(seed ^ 0x5bd1e995), ports);

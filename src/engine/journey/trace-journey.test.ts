@@ -7,7 +7,7 @@ import { createEngine } from '../engine.ts';
 import { ip4, Ipv4StateBuilder } from '../ipv4/test-support.ts';
 import { Ipv6StateBuilder } from '../ipv6/test-support.ts';
 import { baseChain, ctExpr, drop, konst, match, meta, payload, rule, rulesetOf, table, value } from '../netfilter/nf-test-support.ts';
-import { fate, fates, labRouter, markSet, restoreMark, routeSteps, saveMark, traceRequest, withRuleset } from './journey-test-support.ts';
+import { fate, fates, labRouter, markSet, restoreMark, routeSteps, saveMark, traceRequest, withRuleset } from './test-support.ts';
 import { traceJourney } from './trace-journey.ts';
 
 const sshMark = rule('tcp dport 22 meta mark set 0x2', match(payload('tcp', 'dport'), value(22n)), markSet(2));
@@ -331,4 +331,22 @@ test('IPv6 reroute keeps the socket uid: a uidrange rule still matches after OUT
   const r = traceJourney(state, traceRequest('2001:db8:ff::1 local udp sport 5000 dport 53 uid 1000'));
   assert.deepEqual(routeSteps(r.outcomes[0]!).map((s) => `${s.phase} ${s.rulePref} uid ${s.query.uid}`), ['output 90 uid 1000', 'reroute 90 uid 1000']);
   assert.deepEqual(fates(r), ['p=1 sent wan2 via 2001:db8:b::1 src 2001:db8:b::2 dst 2001:db8:ff::1']);
+});
+
+test('NAT chains run at the NAT core\'s priority, not their own (6.18: a dnat chain at -180 acts at -100)', () => {
+  const target = BigInt(ip4('192.168.1.10').value);
+  const dnat = baseChain('natpre', [rule('udp dport 9999 dnat to 192.168.1.10', match(payload('udp', 'dport'), value(9999n)), { kind: 'nat', type: 'dnat', addr: konst(target) })], {
+    hook: 'prerouting',
+    type: 'nat',
+    priority: -180,
+  });
+  const dropNew = (priority: number): NfChain => baseChain(`f${priority}`, [rule('ip daddr 192.168.1.10 drop', match(payload('ip', 'daddr'), value(target)), drop)], { hook: 'prerouting', priority });
+  const cases = [
+    { name: 'a filter chain at -150 sees the original destination', priority: -150, want: 'forwarded' },
+    { name: 'a filter chain at -50 sees the translated one', priority: -50, want: 'dropped' },
+  ];
+  for (const c of cases) {
+    const r = trace(lab([dnat, dropNew(c.priority)]), '203.0.113.2 from 192.0.2.10 iif wan2 udp sport 5000 dport 9999');
+    assert.deepEqual(r.outcomes.map((o) => o.disposition.kind), [c.want], c.name);
+  }
 });

@@ -77,8 +77,8 @@ function testSet(value: NfValue, op: NfMatchOp, pattern: NfPattern & { kind: 'se
 }
 
 // mirrors nft_cmp_eval(), nft_range_eval(), nft_lookup_eval() and the bitwise+cmp pair nft emits for flags
-function testPattern(reading: NfReading, op: NfMatchOp, pattern: NfPattern, scope: RuleScope): Test {
-  if (reading.kind === 'absent') return false;
+function testPattern(reading: NfReading, op: NfMatchOp, pattern: NfPattern, scope: RuleScope, ifAbsent?: 'match'): Test {
+  if (reading.kind === 'absent') return ifAbsent === 'match';
   if (reading.kind === 'unknown') return { unknown: reading.why };
   const value = reading.value;
   switch (pattern.kind) {
@@ -102,7 +102,7 @@ function runMatch(path: RulePath, stmt: NfStatement & { kind: 'match' }, scope: 
   // many readings (numgen, hash) share few outcomes: group them before forking
   const outcomes = new Map<string, { test: Test; probability: number; assumptions: readonly string[] }>();
   for (const alt of evalExpr(stmt.left, contextOf(path, scope))) {
-    const test = testPattern(alt.reading, stmt.op, stmt.right, scope);
+    const test = testPattern(alt.reading, stmt.op, stmt.right, scope, stmt.ifAbsent);
     const key = typeof test === 'boolean' ? String(test) : `unknown:${test.unknown}`;
     const seen = outcomes.get(key);
     outcomes.set(key, seen

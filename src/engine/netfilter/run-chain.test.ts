@@ -224,6 +224,7 @@ test('matches: payload, meta, ct, sets, flags and comparisons', () => {
     { name: 'iif "lan" (by name)', stmt: match(meta('iif'), value('lan')), matched: true },
     { name: 'meta skuid 0 on a received packet (no socket)', stmt: match(meta('skuid'), value(0n)), matched: false },
     { name: 'meta skuid != 0 on a received packet (no socket)', stmt: match(meta('skuid'), value(0n), '!='), matched: false },
+    { name: 'xt_owner ! --uid-owner 0 on a received packet (no socket) matches', stmt: { kind: 'match', left: meta('skuid'), op: '!=', right: { kind: 'element', element: value(0n) }, ifAbsent: 'match' }, matched: true },
     { name: 'meta skuid 1000 on a local packet', stmt: match(meta('skuid'), value(1000n)), packet: packet4({ skuid: 1000 }), matched: true },
     { name: 'meta skgid 100 on a local packet', stmt: match(meta('skgid'), value(100n)), packet: packet4({ skuid: 1000, skgid: 100 }), matched: true },
     { name: 'ct state established,related', stmt: match(ctExpr('state'), { kind: 'flags', mask: 6n }), packet: packet4({ ct: { state: 'related', direction: 'reply', mark: 0, status: 0n } }), matched: true },
