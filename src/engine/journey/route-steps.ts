@@ -157,11 +157,10 @@ function unreachable(jc: JourneyContext, f: Flight, answer: Extract<RouteAnswer,
   return { kind: 'ended', flight: f, disposition: { kind: 'unreachable', errno: answer.errno, by: decidedText(jc, answer), why } };
 }
 
-/** The packet's source after output routing: the bound address, else the route's selected source. */
-function selectedSource(answer: Extract<RouteAnswer, { ok: true }>, from: IpAddress | undefined): IpAddress | undefined {
+/** The route's selected source, for a socket not bound to an address. */
+function selectedSource(answer: Extract<RouteAnswer, { ok: true }>): IpAddress | undefined {
   const r = answer.route;
   if (r.prefsrc) return r.prefsrc;
-  if (from) return from;
   return r.from && !isUnspecified(r.from) ? r.from : undefined;
 }
 
@@ -177,7 +176,7 @@ export function routeOutput(jc: JourneyContext, f0: Flight): Routed[] {
   let answer = jc.engine.routeGet(query, { explain: true });
   f = withSteps(f, routeStep('output', query, answer));
   if (answer.ok && bound === undefined && f.packet.l4proto === 6) {
-    const src = selectedSource(answer, undefined);
+    const src = selectedSource(answer);
     if (src) {
       f = note(f, `TCP connect(): a second lookup runs with the selected source ${formatIp(src)}, so \`from\` rules apply`);
       query = socketQuery(jc, f.packet, src);
@@ -188,7 +187,8 @@ export function routeOutput(jc: JourneyContext, f0: Flight): Routed[] {
   if (!answer.ok) return [unreachable(jc, f, answer, 'output routing')];
   const from = query.from;
   return routedFlights(jc, f, 'output', answer).map((h): Routed => {
-    const src = h.route?.prefsrc ?? selectedSource(answer, from);
+    // a bound address stays the source: IPv6 `route get … from A` may still report another prefsrc
+    const src = from ?? h.route?.prefsrc ?? selectedSource(answer);
     if (!src) return { kind: 'ended', flight: h, disposition: { kind: 'unreachable', why: `no IPv${jc.family} source address for ${formatIp(h.packet.daddr)} on ${h.route?.dev ?? '?'}` } };
     return { kind: 'routed', flight: { ...h, packet: { ...h.packet, saddr: src } } };
   });
