@@ -46,12 +46,22 @@ const SYSCTL_ARGV: readonly string[] = [
   '/proc/sys/net/ipv4', '/proc/sys/net/ipv6',
 ];
 
+interface FirewallSource {
+  readonly key: string;
+  readonly argv: readonly string[];
+  /** the legacy dump, taken only when this one's stderr says legacy tables exist (running it can load kernel modules) */
+  readonly legacy?: { readonly key: string; readonly argv: readonly string[] };
+}
+
 /** Firewall rulesets: optional tools; their absence is a note. */
-const FIREWALL_SOURCES: readonly (readonly [string, readonly string[]])[] = [
-  [SOURCE_KEYS.nft, ['nft', '-j', 'list', 'ruleset']],
-  [SOURCE_KEYS.iptables, ['iptables-save']],
-  [SOURCE_KEYS.ip6tables, ['ip6tables-save']],
+const FIREWALL_SOURCES: readonly FirewallSource[] = [
+  { key: SOURCE_KEYS.nft, argv: ['nft', '-j', 'list', 'ruleset'] },
+  { key: SOURCE_KEYS.iptables, argv: ['iptables-save'], legacy: { key: SOURCE_KEYS.iptablesLegacy, argv: ['iptables-legacy-save'] } },
+  { key: SOURCE_KEYS.ip6tables, argv: ['ip6tables-save'], legacy: { key: SOURCE_KEYS.ip6tablesLegacy, argv: ['ip6tables-legacy-save'] } },
 ];
+
+/** iptables-nft-save's stderr when the legacy backend holds tables too (`# Warning: iptables-legacy tables present, …`) */
+const LEGACY_TABLES_PRESENT = /legacy tables present/;
 
 /** The nft rules as their author reads them, with handles; taken only when `nft -j` worked. */
 const NFT_TEXT_ARGV: readonly string[] = ['nft', '-a', 'list', 'ruleset'];
@@ -72,10 +82,14 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
   const ipResults = Promise.all(IP_SOURCES.map(async ([key, argv]) => [key, await run(argv, inNetns)] as const));
   const fibTriestat = run(['cat', '/proc/net/fib_triestat'], inNetns);
   const sysctl = run(SYSCTL_ARGV, inNetns);
-  const firewall = Promise.all(FIREWALL_SOURCES.map(async ([key, argv]) => {
+  const runOptional = async (key: string, argv: readonly string[]): Promise<OptionalCapture> => {
     const program = argv[0] ?? '';
-    const result = (await exists(program)) ? await run(argv, inNetns) : undefined;
-    return { key, program, result };
+    return { key, program, result: (await exists(program)) ? await run(argv, inNetns) : undefined };
+  };
+  const firewall = Promise.all(FIREWALL_SOURCES.map(async ({ key, argv, legacy }) => {
+    const main = await runOptional(key, argv);
+    const withLegacy = legacy !== undefined && main.result !== undefined && LEGACY_TABLES_PRESENT.test(main.result.stderr);
+    return withLegacy ? [main, await runOptional(legacy.key, legacy.argv)] : [main];
   }));
   const rtTables = captureRtTables(run, inNetns);
 
@@ -92,7 +106,7 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
   for (const [key, result] of ips) store(key, result, key);
   store(SOURCE_KEYS.fibTriestat, await fibTriestat, '/proc/net/fib_triestat');
   store(SOURCE_KEYS.sysctl, await sysctl, 'some sysctls could not be read');
-  for (const { key, program, result } of await firewall) {
+  for (const { key, program, result } of (await firewall).flat()) {
     if (result === undefined) notes.push(`${program} is not installed: ${key} not captured`);
     else store(key, result, `${key} not captured`, /Permission denied|Operation not permitted/.test(result.stderr) ? ' (run as root to record it)' : '');
   }
@@ -115,6 +129,13 @@ export async function captureSnapshot(options: CaptureOptions = {}): Promise<Sna
     sources,
     notes,
   };
+}
+
+interface OptionalCapture {
+  readonly key: string;
+  readonly program: string;
+  /** undefined: the program is not installed */
+  readonly result: ExecResult | undefined;
 }
 
 async function checkNetns(run: Runner, netns: string): Promise<void> {

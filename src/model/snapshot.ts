@@ -41,6 +41,10 @@ export const SOURCE_KEYS = {
   nftText: 'nftText',
   iptables: 'iptablesSave',
   ip6tables: 'ip6tablesSave',
+  /** `iptables-legacy-save`: taken only when iptables-save (nf_tables) says legacy tables exist beside its own */
+  iptablesLegacy: 'iptablesLegacySave',
+  /** `ip6tables-legacy-save`: likewise, after ip6tables-save */
+  ip6tablesLegacy: 'ip6tablesLegacySave',
 } as const;
 
 export const RT_TABLES_SOURCE_PREFIX = 'rtTables:';

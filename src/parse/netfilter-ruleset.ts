@@ -2,10 +2,12 @@
 //
 // iptables-nft keeps its tables in nf_tables: `nft -j list ruleset` shows them too (family ip/ip6, named like the
 // iptables table, with opaque "xt" expressions). When a dump says "(nf_tables)", its tables replace those nft
-// tables, in their place. iptables-legacy registers its own hooks, beside nf_tables: both are kept.
+// tables, in their place. iptables-legacy registers its own hooks, beside nf_tables: both are kept. A legacy dump is
+// either the main one (a host whose iptables is the legacy variant) or taken beside an nf_tables one
+// (iptables-legacy-save, when iptables-nft-save warned that legacy tables exist).
 //
 // Order of `tables`: as `nft list ruleset` lists them (creation order), an iptables-nft table in the place of the nft
-// table it replaces, then the iptables tables nft does not list (legacy). Equal priority on one hook: the kernel runs
+// table it replaces, then the iptables tables nft does not list (legacy), then those of the separate legacy dumps. Equal priority on one hook: the kernel runs
 // the chain registered LAST first (nf_hook_entries_grow() inserts a new hook before those of equal priority; verified
 // on 6.18: of two nft tables at output priority 0, the one created second ran first), so among nf_tables chains
 // (iptables-nft included) the reverse of this order is the kernel's as long as chains were created table by table.
@@ -20,6 +22,9 @@ export interface NetfilterParts {
   readonly nft?: readonly NfTable[];
   readonly iptables?: IptablesDump;
   readonly ip6tables?: IptablesDump;
+  /** iptables-legacy-save beside an nf_tables `iptables`: its tables are legacy whatever its header says */
+  readonly iptablesLegacy?: IptablesDump;
+  readonly ip6tablesLegacy?: IptablesDump;
 }
 
 export interface TableName {
@@ -66,19 +71,25 @@ export function buildNetfilterRuleset(parts: NetfilterParts): Parsed<NetfilterRu
     tables.push(replacement);
     placed.add(replacement);
   }
+  const legacy = new Set<NfTable>();
   for (const dump of [parts.iptables, parts.ip6tables]) {
-    for (const table of dump?.tables ?? []) if (!placed.has(table)) tables.push(table);
+    for (const table of dump?.tables ?? []) {
+      if (!placed.has(table)) tables.push(table);
+      if (dump?.variant === 'legacy') legacy.add(table);
+    }
   }
-  diagnostics.push(...reportTies(tables, parts));
+  for (const dump of [parts.iptablesLegacy, parts.ip6tablesLegacy]) {
+    for (const table of dump?.tables ?? []) {
+      tables.push(table);
+      legacy.add(table);
+    }
+  }
+  diagnostics.push(...reportTies(tables, legacy));
   return { value: { tables }, diagnostics };
 }
 
 /** Base chains of legacy iptables and of nf_tables on one hook at one priority: which runs first is not in the snapshot. */
-function reportTies(tables: readonly NfTable[], parts: NetfilterParts): Diagnostic[] {
-  const legacy = (table: NfTable): boolean => {
-    const dump = table.origin === 'iptables' ? parts.iptables : table.origin === 'ip6tables' ? parts.ip6tables : undefined;
-    return dump !== undefined && dump.variant === 'legacy';
-  };
+function reportTies(tables: readonly NfTable[], legacy: ReadonlySet<NfTable>): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const family of ['ip', 'ip6'] as const) {
     const slots = new Map<string, { hook: NfHook; priority: number; legacy: string[]; nft: string[] }>();
@@ -89,7 +100,7 @@ function reportTies(tables: readonly NfTable[], parts: NetfilterParts): Diagnost
         const key = `${chain.base.hook} ${chain.base.priority}`;
         const slot = slots.get(key) ?? { hook: chain.base.hook, priority: chain.base.priority, legacy: [], nft: [] };
         slots.set(key, slot);
-        (legacy(table) ? slot.legacy : slot.nft).push(`${table.family} ${table.name} ${chain.name}`);
+        (legacy.has(table) ? slot.legacy : slot.nft).push(`${table.family} ${table.name} ${chain.name}`);
       }
     }
     for (const slot of slots.values()) {
@@ -137,18 +148,26 @@ export interface NetfilterSources {
   /** `stderr`: iptables-nft-save warns there when legacy tables exist beside its own */
   readonly iptables?: { readonly text: string; readonly label: string; readonly stderr?: string };
   readonly ip6tables?: { readonly text: string; readonly label: string; readonly stderr?: string };
+  /** iptables-legacy-save, taken when iptables-nft-save warned */
+  readonly iptablesLegacy?: { readonly text: string; readonly label: string };
+  readonly ip6tablesLegacy?: { readonly text: string; readonly label: string };
 }
 
 /** Parses whatever netfilter sources a snapshot holds; undefined when it holds none. */
 export function parseNetfilterSources(sources: NetfilterSources): Parsed<NetfilterRuleset | undefined> {
-  if (sources.nft === undefined && sources.iptables === undefined && sources.ip6tables === undefined) return { value: undefined, diagnostics: [] };
+  const given = [sources.nft, sources.iptables, sources.ip6tables, sources.iptablesLegacy, sources.ip6tablesLegacy];
+  if (given.every((source) => source === undefined)) return { value: undefined, diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
-  const dump = (source: NetfilterSources['iptables'], family: 4 | 6): IptablesDump | undefined => {
+  const parseDump = (source: NetfilterSources['iptablesLegacy'], family: 4 | 6): IptablesDump | undefined => {
     if (source === undefined) return undefined;
     const parsed = parseIptablesSave(source.text, family, source.label);
     diagnostics.push(...parsed.diagnostics);
+    return parsed.value;
+  };
+  const dump = (source: NetfilterSources['iptables'], family: 4 | 6, legacySource: NetfilterSources['iptablesLegacy']): IptablesDump | undefined => {
+    const parsed = parseDump(source, family);
     const program = family === 4 ? 'iptables' : 'ip6tables';
-    if (source.stderr !== undefined && /legacy tables present/.test(source.stderr)) {
+    if (legacySource === undefined && source?.stderr !== undefined && /legacy tables present/.test(source.stderr)) {
       diagnostics.push({
         severity: 'warning',
         code: 'iptables-legacy-not-captured',
@@ -157,10 +176,12 @@ export function parseNetfilterSources(sources: NetfilterSources): Parsed<Netfilt
         hint: `${program}-legacy-save shows them; remove them (${program}-legacy -F -t TABLE) if they are leftovers`,
       });
     }
-    return parsed.value;
+    return parsed;
   };
-  const iptables = dump(sources.iptables, 4);
-  const ip6tables = dump(sources.ip6tables, 6);
+  const iptables = dump(sources.iptables, 4, sources.iptablesLegacy);
+  const iptablesLegacy = parseDump(sources.iptablesLegacy, 4);
+  const ip6tables = dump(sources.ip6tables, 6, sources.ip6tablesLegacy);
+  const ip6tablesLegacy = parseDump(sources.ip6tablesLegacy, 6);
   let nft: NfTable[] | undefined;
   if (sources.nft !== undefined) {
     const json = omitNftTables(sources.nft.json, tablesOwnedByIptables({ ...(iptables ? { iptables } : {}), ...(ip6tables ? { ip6tables } : {}) }));
@@ -168,7 +189,13 @@ export function parseNetfilterSources(sources: NetfilterSources): Parsed<Netfilt
     diagnostics.push(...parsed.diagnostics);
     nft = parsed.value;
   }
-  const merged = buildNetfilterRuleset({ ...(nft ? { nft } : {}), ...(iptables ? { iptables } : {}), ...(ip6tables ? { ip6tables } : {}) });
+  const merged = buildNetfilterRuleset({
+    ...(nft ? { nft } : {}),
+    ...(iptables ? { iptables } : {}),
+    ...(ip6tables ? { ip6tables } : {}),
+    ...(iptablesLegacy ? { iptablesLegacy } : {}),
+    ...(ip6tablesLegacy ? { ip6tablesLegacy } : {}),
+  });
   diagnostics.push(...merged.diagnostics);
   return { value: merged.value, diagnostics };
 }

@@ -100,6 +100,7 @@ const ELEMENTS: readonly (readonly [string, ReturnType<typeof nftTypeByName>, un
   ['value', nftTypeByName('mark'), 1, { kind: 'value', value: 1n }],
   ['prefix v4', nftTypeByName('ipv4_addr'), { prefix: { addr: '10.0.0.0', len: 8 } }, { kind: 'prefix', value: 0x0a000000n, length: 8, width: 32 }],
   ['prefix v6', nftTypeByName('ipv6_addr'), { prefix: { addr: 'fe80::', len: 10 } }, { kind: 'prefix', value: 0xfe80n << 112n, length: 10, width: 128 }],
+  ['masked mark printed as a prefix', nftTypeByName('mark'), { prefix: { addr: 0, len: 30 } }, { kind: 'prefix', value: 0n, length: 30, width: 32 }],
   ['range v4', nftTypeByName('ipv4_addr'), { range: ['192.168.1.10', '192.168.1.20'] }, { kind: 'range', low: 0xc0a8010an, high: 0xc0a80114n }],
   ['range ports', nftTypeByName('inet_service'), { range: [1000, 2000] }, { kind: 'range', low: 1000n, high: 2000n }],
   ['range marks (hex)', nftTypeByName('mark'), { range: ['0x1', '0x5'] }, { kind: 'range', low: 1n, high: 5n }],
@@ -129,9 +130,10 @@ test('convertElement: values, prefixes, ranges, concatenations, elem wrappers', 
   for (const [name, type, json, expected] of ELEMENTS) assert.deepEqual(convertElement(json, type), expected, name);
 });
 
-test('convertElement: prefixes only of addresses, concatenations of the right arity, ranges of numbers', () => {
+test('convertElement: prefixes only of types with a known width, concatenations of the right arity, ranges of numbers', () => {
   for (const [type, json] of [
-    [nftTypeByName('mark'), { prefix: { addr: 16, len: 28 } }],
+    [nftTypeByName('mark'), { prefix: { addr: 16, len: 33 } }],
+    [nftTypeByName('integer'), { prefix: { addr: 16, len: 28 } }],
     [nftTypeByName('ipv4_addr'), { prefix: { addr: '10.0.0.0', len: 33 } }],
     [ipv4AndPort, { concat: ['10.0.0.1'] }],
     [nftTypeByName('ipv4_addr'), { concat: ['10.0.0.1', 22] }],

@@ -109,8 +109,14 @@ export function nftKeyType(names: readonly string[]): NftType {
   return { kind: 'concat', name: names.join(' . '), parts: names.map(nftTypeByName) };
 }
 
-/** The width of an address type, for prefixes. */
-function addressWidth(type: NftType): number | undefined {
+// nft prints `mark and 0xfffffffc == 0x0` as the prefix `0x0/30`: integer types need their width too
+const INT_WIDTH: ReadonlyMap<string, number> = new Map([
+  ['mark', 32], ['uid', 32], ['gid', 32], ['ct_state', 32], ['ct_status', 32], ['classid', 32], ['inet_service', 16], ['inet_proto', 8],
+]);
+
+/** The bit width of a type, for prefixes. */
+function prefixWidth(type: NftType): number | undefined {
+  if (type.kind === 'int') return INT_WIDTH.get(type.name);
   return type.kind === 'ipv4' ? 32 : type.kind === 'ipv6' ? 128 : undefined;
 }
 
@@ -161,7 +167,7 @@ export function convertElement(json: unknown, type: NftType): NfElement {
     if (isJsonObject(json['elem'])) return convertElement(json['elem']['val'], type);
     const prefix = json['prefix'];
     if (isJsonObject(prefix)) {
-      const width = addressWidth(type);
+      const width = prefixWidth(type);
       const length = prefix['len'];
       if (width === undefined || typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > width) {
         throw new NftUnsupported(`cannot read the prefix ${JSON.stringify(prefix)} as ${type.name}`);

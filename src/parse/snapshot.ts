@@ -167,10 +167,14 @@ export function parseSnapshot(file: unknown, options: SnapshotParseOptions = {})
   const nftText = nftJson === undefined ? undefined : captured(SOURCE_KEYS.nftText);
   const iptablesText = captured(SOURCE_KEYS.iptables);
   const ip6tablesText = captured(SOURCE_KEYS.ip6tables);
+  const iptablesLegacyText = captured(SOURCE_KEYS.iptablesLegacy);
+  const ip6tablesLegacyText = captured(SOURCE_KEYS.ip6tablesLegacy);
   const netfilter = use(parseNetfilterSources({
     ...(nftJson === undefined ? {} : { nft: { json: nftJson, label: label(SOURCE_KEYS.nft), ...(nftText === undefined ? {} : { text: nftText }) } }),
     ...(iptablesText === undefined ? {} : { iptables: { text: iptablesText, label: label(SOURCE_KEYS.iptables), stderr: snapshot.sources[SOURCE_KEYS.iptables]?.stderr ?? '' } }),
     ...(ip6tablesText === undefined ? {} : { ip6tables: { text: ip6tablesText, label: label(SOURCE_KEYS.ip6tables), stderr: snapshot.sources[SOURCE_KEYS.ip6tables]?.stderr ?? '' } }),
+    ...(iptablesLegacyText === undefined ? {} : { iptablesLegacy: { text: iptablesLegacyText, label: label(SOURCE_KEYS.iptablesLegacy) } }),
+    ...(ip6tablesLegacyText === undefined ? {} : { ip6tablesLegacy: { text: ip6tablesLegacyText, label: label(SOURCE_KEYS.ip6tablesLegacy) } }),
   }));
 
   return {

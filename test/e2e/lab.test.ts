@@ -50,6 +50,7 @@ test('e2e lab: real packets through the two-uplink router, and pbr trace', { tim
         for (const labCase of LAB_CASES[flavour]) {
           await tf.test(labCase.name, async (tc) => {
             if (labCase.traffic.proto === 'icmp' && !hasPing) {
+              if (process.env['PBR_REQUIRE_NETNS'] === '1') assert.fail('PBR_REQUIRE_NETNS=1 but ping (iputils-ping) is not installed');
               tc.skip('ping (iputils-ping) is not installed');
               return;
             }

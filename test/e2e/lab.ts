@@ -265,7 +265,8 @@ export async function createLab(): Promise<Lab> {
         'addr add 100.64.1.2/30 dev isp1', 'addr add 100.64.2.2/30 dev isp2',
         'route add 192.0.2.0/24 via 100.64.1.1 dev isp1 src 203.0.113.10',
         'route add 198.51.100.0/24 via 100.64.2.1 dev isp2 src 203.0.113.10',
-        `addr add ${ADDR6.server}/128 dev lo`,
+        // nodad: without it the address stays tentative until a work item runs, and `src` below may refuse it
+        `addr add ${ADDR6.server}/128 dev lo nodad`,
         'addr add fd00:1::2/64 dev isp1 nodad', 'addr add fd00:2::2/64 dev isp2 nodad',
         `route add 2001:db8:1::/64 via fd00:1::1 dev isp1 src ${ADDR6.server}`,
         `route add 2001:db8:2::/64 via fd00:2::1 dev isp2 src ${ADDR6.server}`,

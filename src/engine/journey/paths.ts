@@ -50,7 +50,8 @@ export function traceReceived(jc: JourneyContext, f0: Flight, iif: string): Ende
         continue;
       }
       let out = through(jc, [g], 'forward', (h) => ({ in: iif, out: routeDev(h) }), ended);
-      out = through(jc, out, 'postrouting', (h) => ({ out: routeDev(h) }), ended);
+      // ip_output() passes skb->dev, still the input device of a forwarded packet, as POSTROUTING's indev
+      out = through(jc, out, 'postrouting', (h) => ({ in: iif, out: routeDev(h) }), ended);
       out = through(jc, out, 'egress', (h) => ({ out: routeDev(h) }), ended);
       for (const h of out) ended.push({ flight: h, disposition: arrivalDisposition(jc, h, 'forwarded', firstSaddr) });
     }
