@@ -7,11 +7,12 @@
 // (iptables-legacy-save, when iptables-nft-save warned that legacy tables exist).
 //
 // Order of `tables`: as `nft list ruleset` lists them (creation order), an iptables-nft table in the place of the nft
-// table it replaces, then the iptables tables nft does not list (legacy), then those of the separate legacy dumps. Equal priority on one hook: the kernel runs
-// the chain registered LAST first (nf_hook_entries_grow() inserts a new hook before those of equal priority; verified
-// on 6.18: of two nft tables at output priority 0, the one created second ran first), so among nf_tables chains
-// (iptables-nft included) the reverse of this order is the kernel's as long as chains were created table by table.
-// Legacy iptables against nf_tables: registration order is not in a snapshot; such a tie is reported
+// table it replaces, then the iptables tables nft does not list (legacy), then those of the separate legacy dumps.
+// Equal priority on one hook: the kernel runs the chain registered LAST first (nf_hook_entries_grow() inserts a new
+// hook before those of equal priority; verified on 6.18: of two nft tables at output priority 0, the one created
+// second ran first), so among nf_tables chains (iptables-nft included) the reverse of this order is the kernel's as
+// long as chains were created table by table. Legacy iptables against nf_tables follows the same rule (verified on
+// 6.18 both ways round at mangle output), but registration order is not in a snapshot; such a tie is reported
 // (info netfilter-priority-tie).
 import type { Diagnostic, Parsed } from '../model/diagnostics.ts';
 import type { NetfilterRuleset, NfHook, NfTable } from '../model/netfilter.ts';
