@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 // Pure layers: the same code runs in the CLI, in tests and in the browser.
-const pureFolders = ['addr', 'model', 'parse', 'engine', 'lint', 'verify', 'plan', 'render'];
+const pureFolders = ['addr', 'model', 'parse', 'engine', 'intent', 'lint', 'verify', 'plan', 'render'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**'] },
