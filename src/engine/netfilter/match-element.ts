@@ -21,8 +21,9 @@ function matchLiteral(value: NfLiteral, element: NfElement, origin: NfOrigin): b
       return typeof value === 'bigint' && value >= element.low && value <= element.high;
     case 'prefix': {
       if (typeof value !== 'bigint') return false;
-      const shift = BigInt(element.width - element.length);
-      return value >> shift === element.value >> shift;
+      // nft compiles a prefix to `bitwise & mask; cmp eq addr`: host bits set in addr never match (mark 0x1/30)
+      const mask = ((1n << BigInt(element.length)) - 1n) << BigInt(element.width - element.length);
+      return (value & mask) === element.value;
     }
     case 'concat':
       return false;

@@ -188,6 +188,8 @@ test('matches: payload, meta, ct, sets, flags and comparisons', () => {
   const cases: Array<{ name: string; stmt: NfStatement; packet?: NfPacketState; matched: boolean }> = [
     { name: 'ip saddr 10.0.0.0/8', stmt: match(payload('ip', 'saddr'), prefix4(0x0a000000, 8)), matched: true },
     { name: 'ip saddr != 10.0.0.0/8', stmt: match(payload('ip', 'saddr'), prefix4(0x0a000000, 8), '!='), matched: false },
+    { name: 'mark 0x0/30 (how nft lists mark and 0xfffffffc == 0)', stmt: match(meta('mark'), prefix4(0, 30)), packet: packet4({ mark: 3 }), matched: true },
+    { name: 'mark 0x1/30: host bits in the value never match', stmt: match(meta('mark'), prefix4(1, 30)), packet: packet4({ mark: 1 }), matched: false },
     { name: 'ip daddr 0.0.0.0/0', stmt: match(payload('ip', 'daddr'), prefix4(0, 0)), matched: true },
     { name: 'ip saddr @nets (prefix element)', stmt: match(payload('ip', 'saddr'), { kind: 'set', set: { kind: 'named', name: 'nets' } }), matched: true },
     { name: 'ip saddr @nets (range element)', stmt: match(payload('ip', 'saddr'), { kind: 'set', set: { kind: 'named', name: 'nets' } }), packet: packet4({ saddr: { family: 4, value: Number(ip('192.0.2.100')) } }), matched: true },
