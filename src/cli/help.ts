@@ -9,6 +9,10 @@ Usage:
   pbr route show [--snapshot FILE] [-4|-6] [-j] [-d] [table NAME|ID|all]
   pbr trace [--snapshot FILE] [-4|-6] [-j] [--reply] (--from-local | iif DEV) ADDRESS [SELECTORS]
   pbr rule show [--snapshot FILE] [-4|-6] [-j] [-d]
+  pbr plan [-c FILE] [--snapshot FILE | --netns NAME] [--format text|commands] [-j]
+  pbr apply [-c FILE] [--netns NAME] [--confirm SECONDS] [-j]
+  pbr rollback | pbr confirm | pbr status [-j]
+  pbr install [-c FILE] [--enable] | pbr uninstall [--disable]
   pbr example
 
 Global options:
@@ -26,7 +30,8 @@ Examples:
   pbr rule show --snapshot router.json
   pbr route show --snapshot router.json table all
 
-Exit status: 0 ok · 2 usage error or lookup error (as ip) · 3 invalid snapshot · 4 system error · 70 internal error
+Exit status: 0 ok · 1 plan has changes · 2 usage error or lookup error (as ip) · 3 invalid snapshot
+or intent · 4 system error · 5 apply failed and rolled back · 6 rollback failed · 70 internal error
 `;
 
 export const ROUTE_GET_HELP = `Usage: pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] [to] ADDRESS [SELECTORS]

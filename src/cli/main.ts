@@ -9,8 +9,12 @@ import { formatDiagnostic, type Parsed } from '../model/diagnostics.ts';
 import { ExitCode, PbrError, UsageError } from '../model/errors.ts';
 import type { NetworkState } from '../model/network-state.ts';
 import { parseSnapshot } from '../parse/snapshot.ts';
+import { runApply, runPlan } from './apply-command.ts';
+import { APPLY_HELP, CONFIRM_HELP, INSTALL_HELP, PLAN_HELP, ROLLBACK_HELP, STATUS_HELP } from './apply-help.ts';
 import { UnknownDeviceError } from './devices.ts';
 import { runExample } from './example.ts';
+import { runInstall, runUninstall } from './install-command.ts';
+import { runConfirm, runRollback, runStatus } from './journal-commands.ts';
 import { EXAMPLE_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP, TRACE_HELP } from './help.ts';
 import { messageStyle, processIo, type CliIo } from './io.ts';
 import { scanOptions, type OptionName, type Options } from './options.ts';
@@ -20,7 +24,10 @@ import { runRouteShow, runRuleShow } from './show-commands.ts';
 import { traceTakesValue } from './trace-args.ts';
 import { loadServiceIndex, runTrace } from './trace-command.ts';
 
-type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help';
+type IntentCommand = 'plan' | 'apply' | 'rollback' | 'confirm' | 'status' | 'install' | 'uninstall';
+type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help' | IntentCommand;
+
+const INTENT_COMMANDS: readonly IntentCommand[] = ['plan', 'apply', 'rollback', 'confirm', 'status', 'install', 'uninstall'];
 
 interface CommandSpec {
   readonly help: string;
@@ -38,6 +45,13 @@ const COMMANDS: Readonly<Record<Command, CommandSpec>> = {
   snapshot: { help: SNAPSHOT_HELP, options: new Set([...COMMON, 'output', 'netns']) },
   example: { help: EXAMPLE_HELP, options: new Set(COMMON) },
   help: { help: MAIN_HELP, options: new Set(COMMON) },
+  plan: { help: PLAN_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'netns', 'format', 'json', 'root']) },
+  apply: { help: APPLY_HELP, options: new Set([...COMMON, 'config', 'netns', 'confirm', 'json', 'root', 'stateDir']) },
+  rollback: { help: ROLLBACK_HELP, options: new Set([...COMMON, 'unlessConfirmed', 'json', 'root', 'stateDir']) },
+  confirm: { help: CONFIRM_HELP, options: new Set([...COMMON, 'json', 'root', 'stateDir']) },
+  status: { help: STATUS_HELP, options: new Set([...COMMON, 'json', 'root', 'stateDir']) },
+  install: { help: INSTALL_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'enable', 'json', 'root']) },
+  uninstall: { help: INSTALL_HELP, options: new Set([...COMMON, 'disable', 'json', 'root']) },
 };
 
 interface Invocation {
@@ -64,7 +78,9 @@ function commandOf(words: readonly string[]): { command: Command; length: number
     throw new UsageError(`unknown rule command "${second}"`, 'pbr rule show');
   }
   if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help') return { command: first, length: 1 };
-  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, example (pbr --help)');
+  const intentCommand = INTENT_COMMANDS.find((c) => c === first);
+  if (intentCommand !== undefined) return { command: intentCommand, length: 1 };
+  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, plan, apply, rollback, confirm, status, install, uninstall, example (pbr --help)');
 }
 
 function parseInvocation(argv: readonly string[]): Invocation {
@@ -182,7 +198,37 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr example --help`');
       await io.stdout.flush();
       return runExample(io);
+    default:
+      if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, `see \`pbr ${inv.command} --help\``);
+      return runIntentCommand(inv.command, options, io);
   }
+}
+
+/** plan, apply, rollback, confirm, status, install, uninstall. */
+function runIntentCommand(command: IntentCommand, options: Options, io: CliIo): Promise<number> {
+  const intentArgs = definedOnly({ config: options.config, snapshot: options.snapshot, netns: options.netns });
+  const location = { json: options.json, ...definedOnly({ root: options.root, stateDir: options.stateDir }) };
+  switch (command) {
+    case 'plan':
+      return runPlan({ ...intentArgs, json: options.json, ...definedOnly({ format: options.format, root: options.root }) }, io);
+    case 'apply':
+      return runApply({ ...intentArgs, ...location, ...definedOnly({ confirm: options.confirm }) }, { io, env: process.env });
+    case 'rollback':
+      return runRollback({ ...location, ...definedOnly({ unlessConfirmed: options.unlessConfirmed }) }, io);
+    case 'confirm':
+      return runConfirm(location, io);
+    case 'status':
+      return runStatus(location, io);
+    case 'install':
+      return runInstall({ ...intentArgs, ...location, systemctl: options.enable }, io);
+    case 'uninstall':
+      return runUninstall({ ...location, systemctl: options.disable }, io);
+  }
+}
+
+/** The fields that are set (exactOptionalPropertyTypes: an absent option must be an absent key). */
+function definedOnly<T extends Record<string, string | undefined>>(fields: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string };
 }
 
 function optionWord(name: OptionName): string {
@@ -190,6 +236,8 @@ function optionWord(name: OptionName): string {
     family: '-4/-6', json: '-j', details: '-d', explain: '--explain', debug: '--debug', help: '--help',
     version: '--version', snapshot: '--snapshot', batch: '--batch', output: '-o', netns: '--netns',
     reply: '--reply', fromLocal: '--from-local', uid: '--uid', gid: '--gid',
+    config: '-c', confirm: '--confirm', unlessConfirmed: '--unless-confirmed', root: '--root', stateDir: '--state-dir',
+    format: '--format', enable: '--enable', disable: '--disable',
   };
   return words[name];
 }

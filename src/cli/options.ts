@@ -19,11 +19,20 @@ export interface Options {
   fromLocal: boolean;
   uid?: string;
   gid?: string;
+  config?: string;
+  confirm?: string;
+  unlessConfirmed?: string;
+  root?: string;
+  stateDir?: string;
+  format?: string;
+  enable: boolean;
+  disable: boolean;
 }
 
 export type OptionName =
   | 'family' | 'json' | 'details' | 'explain' | 'debug' | 'help' | 'version' | 'snapshot' | 'batch' | 'output' | 'netns'
-  | 'reply' | 'fromLocal' | 'uid' | 'gid';
+  | 'reply' | 'fromLocal' | 'uid' | 'gid'
+  | 'config' | 'confirm' | 'unlessConfirmed' | 'root' | 'stateDir' | 'format' | 'enable' | 'disable';
 
 interface OptionSpec {
   readonly name: OptionName;
@@ -53,10 +62,19 @@ const SPECS: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ['--from-local', { name: 'fromLocal', value: false, set: (o) => (o.fromLocal = true) }],
   ['--uid', { name: 'uid', value: true, set: (o, v) => (o.uid = v) }],
   ['--gid', { name: 'gid', value: true, set: (o, v) => (o.gid = v) }],
+  ['-c', { name: 'config', value: true, set: (o, v) => (o.config = v) }],
+  ['--config', { name: 'config', value: true, set: (o, v) => (o.config = v) }],
+  ['--confirm', { name: 'confirm', value: true, set: (o, v) => (o.confirm = v) }],
+  ['--unless-confirmed', { name: 'unlessConfirmed', value: true, set: (o, v) => (o.unlessConfirmed = v) }],
+  ['--root', { name: 'root', value: true, set: (o, v) => (o.root = v) }],
+  ['--state-dir', { name: 'stateDir', value: true, set: (o, v) => (o.stateDir = v) }],
+  ['--format', { name: 'format', value: true, set: (o, v) => (o.format = v) }],
+  ['--enable', { name: 'enable', value: false, set: (o) => (o.enable = true) }],
+  ['--disable', { name: 'disable', value: false, set: (o) => (o.disable = true) }],
 ]);
 
 export function emptyOptions(): Options {
-  return { json: false, details: false, explain: false, debug: false, help: false, version: false, reply: false, fromLocal: false };
+  return { json: false, details: false, explain: false, debug: false, help: false, version: false, reply: false, fromLocal: false, enable: false, disable: false };
 }
 
 export interface OptionScan {

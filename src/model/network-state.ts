@@ -229,6 +229,8 @@ export interface NetworkState {
   readonly fib: FibFlags;
   /** nftables and iptables rule sets; absent when the snapshot holds none of their sources */
   readonly netfilter?: NetfilterRuleset;
+  /** the rt_tables files read (path and content, in iproute2's order); absent when unknown */
+  readonly rtTablesFiles?: readonly { readonly path: string; readonly content: string }[];
 }
 
 /** The fields a rule has when `ip rule add` is given no selector: match everything, look up main. */

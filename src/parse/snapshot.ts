@@ -192,9 +192,17 @@ export function parseSnapshot(file: unknown, options: SnapshotParseOptions = {})
       rtTables,
       fib,
       ...(netfilter === undefined ? {} : { netfilter }),
+      rtTablesFiles: rtTablesFilesOf(snapshot),
     },
     diagnostics,
   };
+}
+
+/** The rt_tables files as read at capture: their real paths and contents. */
+function rtTablesFilesOf(snapshot: SnapshotFile): { path: string; content: string }[] {
+  return Object.entries(snapshot.sources)
+    .filter(([key, source]) => key.startsWith(RT_TABLES_SOURCE_PREFIX) && source.exitCode === 0)
+    .map(([key, source]) => ({ path: key.slice(RT_TABLES_SOURCE_PREFIX.length), content: source.stdout }));
 }
 
 /** The rt_tables sources in the order they were recorded (the order iproute2 reads them). */
