@@ -131,6 +131,15 @@ function alsoWritten(path: string): RegExp | undefined {
   return undefined;
 }
 
+/** Why pbr sets a sysctl, for the plan a person reads. */
+function sysctlReason(path: string): string {
+  if (path.endsWith('/rp_filter')) return 'loose: replies of connections pbr sends out by this uplink come back on it, and strict mode checks them without pbr\'s mark and drops them as martians';
+  if (path.endsWith('/src_valid_mark')) return 'rp_filter\'s reverse lookup carries the packet\'s mark, so pbr\'s fwmark rules hold for it';
+  if (path.endsWith('/ignore_routes_with_linkdown')) return 'failover: a default route through a link without carrier is passed over';
+  if (path.endsWith('/log_martians')) return 'options log_martians: dropped martians are logged';
+  return 'options forwarding: the host routes between its interfaces';
+}
+
 function planSysctls(live: NetworkState, desired: DesiredState): PlannedChange[] {
   const changes: PlannedChange[] = [];
   for (const [path, value] of desired.sysctls) {
@@ -141,7 +150,7 @@ function planSysctls(live: NetworkState, desired: DesiredState): PlannedChange[]
     changes.push({
       object: 'sysctl',
       action: 'set',
-      summary: `set ${path.replaceAll('/', '.')} = ${value}${before === undefined ? '' : ` (was ${before})`}`,
+      summary: `set ${path.replaceAll('/', '.')} = ${value}${before === undefined ? '' : ` (was ${before})`}: ${sysctlReason(path)}`,
       apply: [{ kind: 'sysctl', path, value }],
       revert: [{ kind: 'sysctl', path, value: before ?? '0' }, ...restoreOthers],
     });

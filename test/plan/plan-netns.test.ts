@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, rm, unlink, writeFile, copyFile } from 'node:fs/promises';
+import { access, mkdir, rm, rmdir, unlink, writeFile, copyFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { captureSnapshot } from '../../src/host/capture-snapshot.ts';
 import type { NetworkState } from '../../src/model/network-state.ts';
@@ -120,6 +120,7 @@ for (const { name, options } of OPTION_SETS) test(`plan → apply in a namespace
     t.skip(reason);
     return;
   }
+  const hadNetnsDir = await access('/etc/netns').then(() => true, () => false);
   try {
     await mkdir(`${ETC}/iproute2/rt_tables.d`, { recursive: true });
     await copyFile('/etc/iproute2/rt_tables', `${ETC}/iproute2/rt_tables`);
@@ -210,6 +211,8 @@ for (const { name, options } of OPTION_SETS) test(`plan → apply in a namespace
   } finally {
     for (const ns of [ROUTER, OUTSIDE]) await exec(['ip', 'netns', 'del', ns]);
     await rm(ETC, { recursive: true, force: true });
+    // the directory this test made, if nobody else has put anything in it since
+    if (!hadNetnsDir) await rmdir('/etc/netns').catch(() => undefined);
   }
 });
 
