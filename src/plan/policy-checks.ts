@@ -1,6 +1,6 @@
 // What apply verifies afterwards (and the example shows): for each policy, a packet it selects and the uplink
 // the intent sends it to, traced through the state with pbr's own engine.
-import { formatIp, maskAddress } from '../addr/address.ts';
+import { formatIp, maskAddress, parseIp } from '../addr/address.ts';
 import { prefixContains } from '../addr/prefix.ts';
 import type { Family, IpAddress, IpPrefix } from '../addr/types.ts';
 import { traceJourney } from '../engine/journey/trace-journey.ts';
@@ -18,8 +18,8 @@ export interface PolicyCheck {
 
 /** Destinations tried for a packet whose policy names none: the first no connected route of the host covers. */
 const OUTSIDE: Readonly<Record<Family, readonly IpAddress[]>> = {
-  4: [0xc6120077, 0x08080808, 0x01010101, 0x09090909].map((value) => ({ family: 4, value })),
-  6: [0x20010db8ffff0000000000000000077n, 0x26064700470000000000000000001111n].map((value) => ({ family: 6, value })),
+  4: ['198.18.0.119', '8.8.8.8', '1.1.1.1', '9.9.9.9'].map((text) => parseIp(text) as IpAddress),
+  6: ['2001:db8:ffff::77', '2606:4700:4700::1111'].map((text) => parseIp(text) as IpAddress),
 };
 /** A port no policy is likely to name, for packets whose policy names none. */
 const NEUTRAL_PORT = 9;
