@@ -1,4 +1,5 @@
-// Records examples/two-uplinks.snapshot.json from a real router built in throwaway namespaces.
+// Records examples/two-uplinks.snapshot.json, the host of `pbr example` and examples/pbr.yaml: a router with a LAN and
+// two uplinks as it is before pbr (one default route, strict rp_filter on the second uplink), built in throwaway namespaces.
 // Run as root: npx tsx scripts/record-example.ts
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -39,25 +40,9 @@ function buildRouter(): void {
   sysctl('net.ipv4.conf.wan2.rp_filter', '1');
   sysctl('net.ipv4.conf.wan2.log_martians', '0');
 
+  // the host as it is before pbr: every connection leaves by the first uplink
   inRouter('route', 'add', 'default', 'via', '192.0.2.1', 'dev', 'wan1');
   inRouter('-6', 'route', 'add', 'default', 'via', '2001:db8:1::1', 'dev', 'wan1');
-  for (const [table, gw, gw6, dev] of [
-    ['101', '192.0.2.1', '2001:db8:1::1', 'wan1'],
-    ['102', '198.51.100.1', '2001:db8:2::1', 'wan2'],
-  ] as const) {
-    inRouter('route', 'add', 'default', 'via', gw, 'dev', dev, 'table', table);
-    inRouter('-6', 'route', 'add', 'default', 'via', gw6, 'dev', dev, 'table', table);
-    inRouter('route', 'add', '10.0.0.0/24', 'dev', 'lan0', 'src', '10.0.0.1', 'table', table);
-  }
-  // replies to connections that came in on an uplink leave by it
-  inRouter('rule', 'add', 'pref', '1000', 'from', '192.0.2.2', 'lookup', '101');
-  inRouter('rule', 'add', 'pref', '1001', 'from', '198.51.100.2', 'lookup', '102');
-  inRouter('-6', 'rule', 'add', 'pref', '1000', 'from', '2001:db8:1::2', 'lookup', '101');
-  inRouter('-6', 'rule', 'add', 'pref', '1001', 'from', '2001:db8:2::2', 'lookup', '102');
-  // ssh over the second uplink: by mark (set by netfilter) and by protocol/port
-  inRouter('rule', 'add', 'pref', '1100', 'fwmark', '0x2/0xff', 'lookup', '102');
-  inRouter('rule', 'add', 'pref', '1200', 'ipproto', 'tcp', 'dport', '22', 'lookup', '102');
-  inRouter('-6', 'rule', 'add', 'pref', '1200', 'ipproto', 'tcp', 'dport', '22', 'lookup', '102');
 }
 
 function cleanup(): void {

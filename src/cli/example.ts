@@ -1,55 +1,114 @@
-// `pbr example`: the seed scenario — a router with two uplinks — answered offline from a recorded snapshot.
+// `pbr example`: the seed scenario offline — the intent of examples/pbr.yaml planned against a recorded two-uplink
+// router, applied in the model (appliedState), then traced: where ssh, http and their replies go.
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '../engine/engine.ts';
+import { isLinkLocal6 } from '../addr/classify.ts';
+import { formatPrefix } from '../addr/prefix.ts';
 import { loadSnapshot } from '../host/load-snapshot.ts';
+import { parseIntent } from '../intent/parse-intent.ts';
+import { formatDiagnostic } from '../model/diagnostics.ts';
 import { ExitCode } from '../model/errors.ts';
-import { renderRouteGet } from '../render/route-get.ts';
-import { renderRuleShow } from '../render/rule-show.ts';
+import type { Intent } from '../model/intent.ts';
+import type { NetworkState } from '../model/network-state.ts';
+import { appliedState } from '../plan/applied-state.ts';
+import { compileIntent } from '../plan/compile-intent.ts';
+import { planChanges } from '../plan/plan-changes.ts';
+import { describeRequest, verifyPolicies } from '../plan/policy-checks.ts';
+import { EXAMPLE_TRACES, renderCompactTrace, summarizeJourney, traceExampleCase } from './example-traces.ts';
 import type { CliIo } from './io.ts';
-import { parseRouteGetArgs } from './route-get-args.ts';
+import { renderPlanText } from './plan-output.ts';
 
-const SNAPSHOT = fileURLToPath(new URL('../../examples/two-uplinks.snapshot.json', import.meta.url));
-
-interface ExampleCase {
-  readonly title: string;
-  readonly query: string;
-  readonly explain: boolean;
+/** The files of the example: names as printed, paths as read. */
+export interface ExampleFiles {
+  readonly snapshotName: string;
+  readonly snapshot: string;
+  readonly intentName: string;
+  readonly intent: string;
 }
 
-const CASES: readonly ExampleCase[] = [
-  { title: 'Ordinary traffic from the router leaves by the first uplink (table main).', query: '203.0.113.10', explain: false },
-  { title: 'ssh from the router is steered to the second uplink by "ipproto tcp dport 22".', query: '203.0.113.10 ipproto tcp dport 22', explain: true },
-  { title: 'Traffic marked 0x2 by netfilter takes the second uplink (rule 1100).', query: '203.0.113.10 mark 0x2', explain: false },
-  { title: 'http forwarded from the LAN goes out by the first uplink.', query: '203.0.113.10 from 10.0.0.50 iif lan0 ipproto tcp dport 80', explain: false },
-  { title: 'A reply from the address of the second uplink leaves by it (rule 1001).', query: '203.0.113.10 from 198.51.100.2', explain: false },
-  { title: 'The same for IPv6.', query: '2001:db8:ff::10 from 2001:db8:2::2', explain: false },
-  {
-    title: 'A reply for a LAN host arriving on wan2: strict rp_filter there drops it as a martian, silently.',
-    query: '10.0.0.50 from 203.0.113.10 iif wan2',
-    explain: true,
-  },
-];
+const BUNDLED: ExampleFiles = {
+  snapshotName: 'examples/two-uplinks.snapshot.json',
+  snapshot: fileURLToPath(new URL('../../examples/two-uplinks.snapshot.json', import.meta.url)),
+  intentName: 'examples/pbr.yaml',
+  intent: fileURLToPath(new URL('../../examples/pbr.yaml', import.meta.url)),
+};
 
-export async function runExample(io: CliIo): Promise<number> {
-  const { value: state } = await loadSnapshot(SNAPSHOT);
-  const engine = createEngine(state);
+const RP_FILTER = ['off', 'strict', 'loose'];
+
+/** One line per device with addresses: its addresses, default routes through it, its effective rp_filter. */
+function hostLines(state: NetworkState): string[] {
+  const devs = [...new Set(state.addresses.filter((a) => a.dev !== 'lo').map((a) => a.dev))];
+  const all = Number(state.sysctls.get('net/ipv4/conf/all/rp_filter') ?? 0);
+  return devs.map((dev) => {
+    const addresses = state.addresses.filter((a) => a.dev === dev && !isLinkLocal6(a.local)).map((a) => formatPrefix({ address: a.local, length: a.prefixLength }));
+    const defaults = state.routes.filter((r) => r.table === 254 && r.dst.length === 0 && r.nexthops.some((nh) => nh.dev === dev));
+    // rp_filter in effect is the larger of conf/all and conf/DEV (spec §7)
+    const rpFilter = Math.max(all, Number(state.sysctls.get(`net/ipv4/conf/${dev}/rp_filter`) ?? 0));
+    const notes = [...(defaults.length > 0 ? ['the default route'] : []), `rp_filter ${RP_FILTER[rpFilter] ?? rpFilter}`];
+    return `  ${dev.padEnd(6)}${addresses.join(' ').padEnd(36)} ${notes.join(', ')}`;
+  });
+}
+
+function intentLines(text: string): string[] {
+  return text.trimEnd().split('\n').filter((l) => !l.startsWith('#')).map((l) => `  ${l}`);
+}
+
+function verificationLines(intent: Intent, after: NetworkState): { lines: string[]; failed: number } {
+  const results = verifyPolicies(intent, after);
+  const failed = results.filter((r) => !r.ok).length;
+  const lines = results.map((r) => {
+    const share = r.check.expect.probability === undefined ? '' : ` ${Number((r.check.expect.probability * 100).toFixed(2))}%`;
+    return `  ${r.ok ? 'ok    ' : 'NOT OK'}  ${r.check.policy}: ${describeRequest(r.check.request)} → ${r.check.expect.dev}${share}${r.ok ? '' : ` (got ${r.got})`}`;
+  });
+  lines.push(failed === 0 ? `all ${results.length} checks ok: every policy leads where the intent says` : `${failed} of ${results.length} checks NOT OK`);
+  return { lines, failed };
+}
+
+/** Exit 0 when every check holds on the applied state, 1 (findings) when one does not. */
+export async function runExample(io: CliIo, files: ExampleFiles = BUNDLED): Promise<number> {
+  const { value: live } = await loadSnapshot(files.snapshot);
+  const intentText = await io.readText(files.intent);
+  const parsed = parseIntent(intentText, files.intentName);
+  if (parsed.value === undefined) throw new Error(`${files.intentName} is invalid: ${parsed.diagnostics.map(formatDiagnostic).join('; ')}`);
+  const intent = parsed.value;
+  const compiled = compileIntent(intent, live);
+  const plan = planChanges(live, compiled.value);
+  const after = appliedState(live, compiled.value);
+  const traced = EXAMPLE_TRACES.map((t) => traceExampleCase(t, live, after));
+
   const out: string[] = [
-    'pbr example: a router with a LAN (lan0 10.0.0.1/24) and two uplinks, wan1 (ISP 1, 192.0.2.2/24)',
-    'and wan2 (ISP 2, 198.51.100.2/24), recorded from a real namespace into',
-    `${SNAPSHOT}.`,
+    'pbr example: the seed scenario, computed offline (no root, nothing on this machine changes).',
     '',
-    '$ pbr rule show',
-    renderRuleShow(state, { json: false }).trimEnd(),
+    `The host: a router with a LAN and two uplinks, recorded from a real network namespace (${files.snapshotName}):`,
+    ...hostLines(live),
+    '',
+    `The intent (${files.intentName}): ssh over isp2, the web over isp1, the LAN balanced 3:1, uid 1000 failing over:`,
+    ...intentLines(intentText),
+    '',
+    `== 1. The plan: what \`pbr plan -c ${files.intentName} --snapshot ${files.snapshotName}\` prints`,
+    renderPlanText(plan).trimEnd(),
+    ...plan.conflicts.map((c) => `conflict (${c.object}): ${c.message}\nhint: ${c.hint}`),
+    ...compiled.diagnostics.map((d) => `pbr: ${formatDiagnostic(d)}`),
+    '',
+    `== 2. After the apply (computed offline), \`pbr plan\` finds ${planChanges(after, compiled.value).changes.length === 0 ? 'nothing left to change' : 'changes left: re-apply would not be a no-op'}. Where the packets go:`,
+    ...traced.flatMap((c, i) => [
+      `  ${i + 1}. ${c.trace.title}`,
+      `     before: ${summarizeJourney(c.before, live)}`,
+      `     after:  ${summarizeJourney(c.after, after)}`,
+    ]),
     '',
   ];
-  for (const c of CASES) {
-    const parsed = parseRouteGetArgs(c.query.split(' '));
-    if (parsed.kind !== 'query') throw new Error(`example query "${c.query}" does not parse`);
-    const answer = engine.routeGet({ ...parsed.query, callerUid: 0 }, { explain: c.explain });
-    const rendered = renderRouteGet(answer, { family: parsed.query.family, fibmatch: false, json: false, explain: c.explain, tables: state.rtTables });
-    out.push(`# ${c.title}`, `$ pbr route get${c.explain ? ' --explain' : ''} ${c.query}`, `${rendered.stderr}${rendered.stdout}`.trimEnd(), '');
-  }
-  out.push('Try it on your own host: pbr snapshot -o host.json && pbr route get --snapshot host.json --explain ADDRESS');
+  traced.forEach((c, i) => {
+    const { text, left } = renderCompactTrace(c.after, after);
+    out.push(`== 2.${i + 1} ${c.trace.title}`, `$ pbr trace --reply ${c.trace.args}    # after the apply`, text.trimEnd());
+    if (left > 0) out.push(`(${left} rule${left === 1 ? '' : 's'} that did not match left out; pbr trace shows every one)`);
+    out.push('');
+  });
+  const verification = verificationLines(intent, after);
+  out.push('== 3. The checks `pbr apply` runs after applying, on the same state: each policy\'s packets and the uplink they must take', ...verification.lines, '');
+  out.push(
+    'On your own host: pbr snapshot -o host.json && pbr plan -c pbr.yaml --snapshot host.json',
+    '                  pbr apply -c pbr.yaml --confirm 60   # as root; rolls back unless `pbr confirm` follows',
+  );
   io.stdout.write(`${out.join('\n')}\n`);
-  return ExitCode.ok;
+  return verification.failed === 0 ? ExitCode.ok : ExitCode.findings;
 }

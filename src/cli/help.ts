@@ -154,9 +154,16 @@ Examples:
 
 export const EXAMPLE_HELP = `Usage: pbr example
 
-Runs route get queries on the bundled two-uplink snapshot (examples/two-uplinks.snapshot.json)
-and explains each decision. Needs no root.
+The seed scenario, computed offline (no root; nothing on this machine changes): a router with a LAN
+and two uplinks, recorded from a real namespace (examples/two-uplinks.snapshot.json), and the intent
+examples/pbr.yaml (ssh over isp2, the web over isp1). Prints the host and the intent, the plan as
+\`pbr plan --snapshot\` prints it, then applies the plan in the model and shows, before and after,
+where forwarded ssh and http, ssh opened by the router and a connection arriving on the second uplink
+go, with their replies: \`pbr trace --reply\` of each on the applied state (rules that did not match
+left out). Ends with the checks \`pbr apply\` runs after applying.
 
 Example:
-  pbr example
+  pbr example | less
+
+Exit status: 0 every check ok · 1 a check failed
 `;

@@ -7,6 +7,8 @@ import { UnknownDeviceError } from './devices.ts';
 import { reportError, runCli } from './main.ts';
 
 const POLICY = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'render', 'policy', 'snapshot.json');
+/** a two-uplink router with policy rules written by hand (rules 1000–1200, tables 101 and 102) */
+const HAND_MADE_PBR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cli', 'hand-made-pbr.snapshot.json');
 
 test('errors: one line naming the problem, a hint, the exit status; a stack only with --debug', () => {
   const rows: readonly (readonly [unknown, boolean, number, RegExp])[] = [
@@ -88,9 +90,12 @@ test('batch: every line answered, bad lines reported with their line number, JSO
 });
 
 test('--explain words rules as ip rule show does, says which selectors matched, and names a drop\'s log line once', async () => {
-  const io = memoryIo();
-  assert.equal(await runCli(['example'], io), 0);
-  const out = io.stdout.text;
+  const run = async (query: string): Promise<string> => {
+    const io = memoryIo();
+    await runCli(['route', 'get', '--snapshot', HAND_MADE_PBR, '--explain', ...query.split(' ')], io);
+    return `${io.stderr.text}${io.stdout.text}`;
+  };
+  const out = `${await run('203.0.113.10 ipproto tcp dport 22')}${await run('10.0.0.50 from 203.0.113.10 iif wan2')}`;
   assert.match(out, /^ {2}rule 1200: from all ipproto tcp dport 22 lookup 102: matches \(ipproto tcp, dport 22\)$/m);
   assert.match(out, /^ {2}rule 1100: from all fwmark 0x2\/0xff lookup 102: no match \(mark 0x0 & 0xff ≠ 0x2\)$/m);
   assert.match(out, /^ {2}rule 32766: from all lookup main: matches \(matches every packet\)$/m);
