@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryIo } from '../../test/cli/memory-io.ts';
 import { runExample } from './example.ts';
@@ -123,4 +125,21 @@ test('pbr example: ends with the checks pbr apply runs, all ok', async () => {
   ]) assert.match(checks, line);
   assert.doesNotMatch(checks, /NOT OK/);
   assert.match(checks, /^all \d+ checks ok: every policy leads where the intent says$/m);
+});
+
+test('pbr example exits 1 and says NOT OK when a check fails: a foreign rule that sends ssh elsewhere', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'pbr-example-'));
+  try {
+    const intent = join(dir, 'ssh-via-isp1.yaml');
+    // the hand-made setup's rule 1200 (ipproto tcp dport 22 lookup 102, by wan2) comes before pbr's rules
+    await writeFile(intent, 'uplinks:\n  isp1: { interface: wan1, gateway: 192.0.2.1 }\n  isp2: { interface: wan2, gateway: 198.51.100.1 }\npolicies:\n  - name: ssh-via-isp1\n    match: { proto: tcp, dport: 22 }\n    via: isp1\ndefault: isp1\n');
+    const io = memoryIo();
+    const files = { snapshotName: 'hand-made-pbr.snapshot.json', snapshot: join(REPO, 'test', 'fixtures', 'cli', 'hand-made-pbr.snapshot.json'), intentName: 'ssh-via-isp1.yaml', intent };
+    assert.equal(await runExample(io, files), 1);
+    const checks = section(io.stdout.text, '3. The checks');
+    assert.match(checks, /^ {2}NOT OK {2}ssh-via-isp1: tcp 198\.18\.0\.119:22 from 10\.0\.0\.10 iif lan0 → wan1 \(got wan2\)$/m);
+    assert.match(checks, /^\d+ of \d+ checks NOT OK$/m);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -41,7 +41,7 @@ function hostLines(state: NetworkState): string[] {
   return devs.map((dev) => {
     const addresses = state.addresses.filter((a) => a.dev === dev && !isLinkLocal6(a.local)).map((a) => formatPrefix({ address: a.local, length: a.prefixLength }));
     const defaults = state.routes.filter((r) => r.table === 254 && r.dst.length === 0 && r.nexthops.some((nh) => nh.dev === dev));
-    // rp_filter in effect is the larger of conf/all and conf/DEV (spec §7)
+    // rp_filter in effect is the larger of conf/all and conf/DEV (spec §7.2, fib_validate_source())
     const rpFilter = Math.max(all, Number(state.sysctls.get(`net/ipv4/conf/${dev}/rp_filter`) ?? 0));
     const notes = [...(defaults.length > 0 ? ['the default route'] : []), `rp_filter ${RP_FILTER[rpFilter] ?? rpFilter}`];
     return `  ${dev.padEnd(6)}${addresses.join(' ').padEnd(36)} ${notes.join(', ')}`;
@@ -71,17 +71,19 @@ export async function runExample(io: CliIo, files: ExampleFiles = BUNDLED): Prom
   if (parsed.value === undefined) throw new Error(`${files.intentName} is invalid: ${parsed.diagnostics.map(formatDiagnostic).join('; ')}`);
   const intent = parsed.value;
   const compiled = compileIntent(intent, live);
+  if (compiled.diagnostics.some((d) => d.severity === 'error')) throw new Error(`${files.intentName} does not compile on ${files.snapshotName}`);
   const plan = planChanges(live, compiled.value);
   const after = appliedState(live, compiled.value);
   const traced = EXAMPLE_TRACES.map((t) => traceExampleCase(t, live, after));
 
   const out: string[] = [
-    'pbr example: the seed scenario, computed offline (no root, nothing on this machine changes).',
+    'pbr example: the seed scenario — a router with two uplinks, ssh over one, http over the other — computed offline',
+    '(no root needed, nothing on this machine changes).',
     '',
-    `The host: a router with a LAN and two uplinks, recorded from a real network namespace (${files.snapshotName}):`,
+    `The host, recorded from a real network namespace (${files.snapshotName}):`,
     ...hostLines(live),
     '',
-    `The intent (${files.intentName}): ssh over isp2, the web over isp1, the LAN balanced 3:1, uid 1000 failing over:`,
+    `The intent (${files.intentName}):`,
     ...intentLines(intentText),
     '',
     `== 1. The plan: what \`pbr plan -c ${files.intentName} --snapshot ${files.snapshotName}\` prints`,

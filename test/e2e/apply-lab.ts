@@ -3,7 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli/main.ts';
+import { runApply } from '../../src/cli/apply-command.ts';
+import { reportError, runCli } from '../../src/cli/main.ts';
 import { captureSnapshot } from '../../src/host/capture-snapshot.ts';
 import { runProgram } from '../../src/host/exec.ts';
 import { SOURCE_KEYS, type CapturedSource } from '../../src/model/snapshot.ts';
@@ -62,13 +63,25 @@ async function setStrictRpFilter(lab: Lab): Promise<void> {
   await setSysctls(lab, 'router', Object.fromEntries(['all', 'default', 'lan', 'wan1', 'wan2'].map((dev) => [`net.ipv4.conf.${dev}.rp_filter`, 1])));
 }
 
-/** The router before pbr: foreign objects, strict rp_filter; the intent written under root; the CLI arguments that apply it. */
-export async function prepareRouter(lab: Lab, root: string): Promise<readonly string[]> {
+/** What pbr works on: the intent file, the router's namespace, and the root that keeps pbr's files and state. */
+export interface RouterTarget {
+  readonly config: string;
+  readonly netns: string;
+  readonly root: string;
+}
+
+/** `-c FILE --netns NS --root DIR` */
+export function targetArgs(target: RouterTarget): string[] {
+  return ['-c', target.config, '--netns', target.netns, '--root', target.root];
+}
+
+/** The router before pbr: foreign objects, strict rp_filter; the intent written under root. */
+export async function prepareRouter(lab: Lab, root: string): Promise<RouterTarget> {
   await placeForeignObjects(lab);
   await setStrictRpFilter(lab);
-  const intent = join(root, 'pbr.yaml');
-  await writeFile(intent, ROUTER_INTENT);
-  return ['-c', intent, '--netns', lab.ns.router, '--root', root];
+  const config = join(root, 'pbr.yaml');
+  await writeFile(config, ROUTER_INTENT);
+  return { config, netns: lab.ns.router, root };
 }
 
 export interface CliRun {
@@ -77,19 +90,21 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the pbr CLI in-process, with PBR_FAIL_STEP set for the run when given. */
-export async function runPbr(args: readonly string[], failStep?: string): Promise<CliRun> {
+/** Runs the pbr CLI in-process. */
+export async function runPbr(args: readonly string[]): Promise<CliRun> {
   const io = memoryIo();
-  const saved = process.env['PBR_FAIL_STEP'];
-  if (failStep === undefined) delete process.env['PBR_FAIL_STEP'];
-  else process.env['PBR_FAIL_STEP'] = failStep;
-  try {
-    const code = await runCli(args, io);
-    return { code, stdout: io.stdout.text, stderr: io.stderr.text };
-  } finally {
-    if (saved === undefined) delete process.env['PBR_FAIL_STEP'];
-    else process.env['PBR_FAIL_STEP'] = saved;
-  }
+  const code = await runCli(args, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/**
+ * `PBR_FAIL_STEP=failStep pbr apply …` in-process: the CLI's apply command with that environment of its own, so
+ * applies in several labs at once don't see each other's (runCli hands it process.env).
+ */
+export async function applyFailingAt(target: RouterTarget, failStep: string): Promise<CliRun> {
+  const io = memoryIo();
+  const code = await runApply({ ...target, json: false }, { io, env: { PBR_FAIL_STEP: failStep } }).catch((error: unknown) => reportError(error, io, true));
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
 }
 
 /** `ip -j neigh` with only the entries someone configured: the kernel adds and ages the others with traffic (IPv6 router solicitations of the client, too). */

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readApplyStatus } from '../../src/apply/rollback.ts';
 import type { Plan } from '../../src/model/plan.ts';
-import { BALANCE_PORT, burst, captureRouter, prepareRouter, readRpFilterDrops, runPbr } from './apply-lab.ts';
+import {
+  BALANCE_PORT, applyFailingAt, burst, captureRouter, prepareRouter, readRpFilterDrops, runPbr, targetArgs, type RouterTarget,
+} from './apply-lab.ts';
 import { ADDR, ADDR6, labUnavailableReason, readIspCounters, runIn, watchFlow, withLab, type Lab, type LabNode } from './lab.ts';
 import { exchange, startServer, type ExchangeResult, type ProbeServer } from './traffic.ts';
 
@@ -60,8 +62,8 @@ async function withRoot<T>(body: (root: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function planSteps(common: readonly string[]): Promise<string[]> {
-  const planned = await runPbr(['plan', '-j', ...common]);
+async function planSteps(target: RouterTarget): Promise<string[]> {
+  const planned = await runPbr(['plan', '-j', ...targetArgs(target)]);
   assert.equal(planned.code, 1, planned.stderr);
   return (JSON.parse(planned.stdout) as Plan).changes.map((change) => change.summary);
 }
@@ -69,13 +71,13 @@ async function planSteps(common: readonly string[]): Promise<string[]> {
 /** In a lab of its own, prepared as the main one: a failure before and after each of `steps` leaves the router as it was. */
 async function failEachStep(steps: readonly number[], summaries: readonly string[]): Promise<void> {
   await withLab((lab) => withRoot(async (root) => {
-    const common = await prepareRouter(lab, root);
-    assert.deepEqual(await planSteps(common), summaries, 'the same plan as in the main lab');
+    const target = await prepareRouter(lab, root);
+    assert.deepEqual(await planSteps(target), summaries, 'the same plan as in the main lab');
     const before = await captureRouter(lab);
     for (const k of steps) {
       for (const when of ['before', 'after']) {
         const what = `step ${k} (${summaries[k - 1]}) failing ${when} it ran`;
-        const failed = await runPbr(['apply', ...common], `${k}:${when}`);
+        const failed = await applyFailingAt(target, `${k}:${when}`);
         assert.equal(failed.code, 5, `${what}: ${failed.stderr}`);
         assert.match(failed.stderr, new RegExp(`step ${k} \\(.*\\) failed: .*injected failure ${when} step ${k}\\b`), what);
         assert.deepEqual(await captureRouter(lab), before, what);
@@ -98,8 +100,8 @@ test('e2e lab: pbr apply on the router, checked with real packets', { timeout: 1
     return;
   }
   await withLab((lab) => withRoot(async (root) => {
-    const common = await prepareRouter(lab, root);
-    const summaries = await planSteps(common);
+    const target = await prepareRouter(lab, root);
+    const summaries = await planSteps(target);
     assert.ok(summaries.length > 0);
     const foreignBefore = await foreignObjects(lab);
 
@@ -107,12 +109,14 @@ test('e2e lab: pbr apply on the router, checked with real packets', { timeout: 1
       const shards = Array.from({ length: FAILURE_LABS }, (_, shard) => summaries.map((_s, i) => i + 1).filter((k) => k % FAILURE_LABS === shard));
       return allSettled(shards.map((steps) => failEachStep(steps, summaries)));
     });
-    const packets = t.test('real packets after the apply', (tp) => checkPackets(tp, lab, common, root, foreignBefore));
+    const packets = t.test('real packets after the apply', (tp) => checkPackets(tp, lab, target, foreignBefore));
     await allSettled([failures, packets]);
   }));
 });
 
-async function checkPackets(t: TestContext, lab: Lab, common: readonly string[], root: string, foreignBefore: readonly string[]): Promise<void> {
+async function checkPackets(t: TestContext, lab: Lab, target: RouterTarget, foreignBefore: readonly string[]): Promise<void> {
+  const common = targetArgs(target);
+  const { root } = target;
   const servers: ProbeServer[] = [];
   try {
     servers.push(await startServer(lab, 'server', { tcp: [22, 80, BALANCE_PORT] }));
