@@ -137,7 +137,7 @@ test('parseNftRuleset: rule texts come from the nft -a text; without it they are
   ]);
   assert.deepEqual(codes(withText), ['info:nft-rule-text-missing']);
   const withoutText = parseNftRuleset(json, 'x');
-  assert.deepEqual(withoutText.value[0]?.chains[0]?.rules.map((r) => r.text), ['tcp dport 22 meta mark set 2 comment "ssh via wan2"', 'counter accept']);
+  assert.deepEqual(withoutText.value[0]?.chains[0]?.rules.map((r) => r.text), ['tcp dport 22 meta mark set 0x00000002 comment "ssh via wan2"', 'counter accept']);
   assert.deepEqual(withoutText.diagnostics, []);
 });
 

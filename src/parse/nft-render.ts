@@ -5,15 +5,34 @@ import { isJsonObject, type JsonObject } from './json-fields.ts';
 const BINOPS = new Set(['&', '|', '^', '<<', '>>']);
 const UNQUALIFIED_META = new Set(['iif', 'oif', 'iifname', 'oifname', 'iiftype', 'oiftype']);
 
-/** Renders an expression (left- or right-hand side). */
-export function renderNftExpr(json: unknown): string {
+/** meta mark or ct mark, alone or inside a binop: nft prints the numbers beside them as 0x%08x. */
+function involvesMark(json: unknown): boolean {
+  if (!isJsonObject(json)) return false;
+  const [key, value] = single(json);
+  if (BINOPS.has(key) && Array.isArray(value)) return value.some(involvesMark);
+  return (key === 'meta' || key === 'ct') && isJsonObject(value) && value['key'] === 'mark';
+}
+
+function renderMarkNumber(json: unknown): string | undefined {
+  return typeof json === 'number' && Number.isInteger(json) && json >= 0 ? `0x${json.toString(16).padStart(8, '0')}` : undefined;
+}
+
+/** Renders an expression (left- or right-hand side); `markContext`: numbers are marks. */
+export function renderNftExpr(json: unknown, markContext = false): string {
+  if (markContext) {
+    const hex = renderMarkNumber(json);
+    if (hex !== undefined) return hex;
+  }
   if (typeof json === 'string') return renderString(json);
   if (typeof json === 'number' || typeof json === 'boolean') return String(json === true ? 'exists' : json === false ? 'missing' : json);
   if (json === null || json === undefined) return '';
-  if (Array.isArray(json)) return json.map(renderNftExpr).join(',');
+  if (Array.isArray(json)) return json.map((item) => renderNftExpr(item, markContext)).join(',');
   if (!isJsonObject(json)) return String(json);
   const [key, value] = single(json);
-  if (BINOPS.has(key) && Array.isArray(value)) return value.map(renderNftExpr).join(` ${key} `);
+  if (BINOPS.has(key) && Array.isArray(value)) {
+    const marks = markContext || involvesMark(json);
+    return value.map((item) => renderNftExpr(item, marks)).join(` ${key} `);
+  }
   const o = isJsonObject(value) ? value : {};
   switch (key) {
     case 'payload':
@@ -26,7 +45,7 @@ export function renderNftExpr(json: unknown): string {
       return o['dir'] !== undefined ? `ct ${str(o['dir'])} ${k}` : `ct ${k}`;
     }
     case 'concat':
-      return Array.isArray(value) ? value.map(renderNftExpr).join(' . ') : '';
+      return Array.isArray(value) ? value.map((item) => renderNftExpr(item)).join(' . ') : '';
     case 'set':
       return `{ ${(Array.isArray(value) ? value : [value]).map(renderSetItem).join(', ')} }`;
     case 'map':
@@ -34,7 +53,7 @@ export function renderNftExpr(json: unknown): string {
     case 'prefix':
       return `${renderNftExpr(o['addr'])}/${str(o['len'])}`;
     case 'range':
-      return Array.isArray(value) ? value.map(renderNftExpr).join('-') : '';
+      return Array.isArray(value) ? value.map((item) => renderNftExpr(item, markContext)).join('-') : '';
     case 'elem':
       return renderElem(o);
     case 'numgen':
@@ -97,10 +116,10 @@ export function renderNftStatement(json: unknown): string {
       // `==` is implicit, except after a binop (`meta mark & 0xff == 0x1`)
       const binopLeft = isJsonObject(o['left']) && BINOPS.has(Object.keys(o['left'])[0] ?? '');
       const shown = (op === '==' && !binopLeft) || op === 'in' ? '' : `${op} `;
-      return `${renderNftExpr(o['left'])} ${shown}${renderNftExpr(o['right'])}`;
+      return `${renderNftExpr(o['left'])} ${shown}${renderNftExpr(o['right'], involvesMark(o['left']))}`;
     }
     case 'mangle':
-      return `${renderNftExpr(o['key'])} set ${renderNftExpr(o['value'])}`;
+      return `${renderNftExpr(o['key'])} set ${renderNftExpr(o['value'], involvesMark(o['key']))}`;
     case 'vmap':
       return `${renderNftExpr(o['key'])} vmap ${renderNftExpr(o['data'])}`;
     case 'counter':

@@ -199,7 +199,7 @@ const UNKNOWN: readonly (readonly [string, NfFamily, unknown, string])[] = [
   ['dnat to a map of address . port', 'ip', { dnat: { addr: { map: { key: payload('ip', 'daddr'), data: { set: [['1.2.3.4', { concat: ['10.0.0.1', 80] }]] } } } } }, 'dnat to ip daddr map { 1.2.3.4 : 10.0.0.1 . 80 }'],
   ['ct original saddr 10.0.0.0/8 as nft 1.0.6 prints it', 'ip', m(ct('saddr', 'original'), '0.0.0.10'), 'ct original saddr 0.0.0.10'],
   ['ct original saddr 2001:db8::/32 as nft 1.0.6 prints it', 'ip6', m(ct('saddr', 'original'), '::32.1.13.184'), 'ct original saddr ::32.1.13.184'],
-  ['unknown match operator', 'ip', m(meta('mark'), 1, '~'), 'meta mark ~ 1'],
+  ['unknown match operator', 'ip', m(meta('mark'), 1, '~'), 'meta mark ~ 0x00000001'],
 ];
 
 test('convertRuleStatements: what pbr does not model becomes an unknown statement naming it', () => {

@@ -215,5 +215,5 @@ export function verifyPolicies(intent: Intent, state: NetworkState): { check: Po
 /** "tcp 192.0.2.10:22 from 10.0.0.10 iif lan" for a check's packet. */
 export function describeRequest(r: TraceRequest): string {
   const proto = r.proto === 6 ? 'tcp' : r.proto === 17 ? 'udp' : `proto ${r.proto}`;
-  return `${proto} ${formatIp(r.dst)}${r.dport !== undefined ? `:${r.dport}` : ''}${r.src ? ` from ${formatIp(r.src)}` : ''}${r.iif !== undefined ? ` iif ${r.iif}` : ' (sent by this host)'}${r.uid !== undefined ? ` uid ${r.uid}` : ''}${r.reply ? ', the reply' : ''}`;
+  return `${proto} ${r.dport === undefined ? formatIp(r.dst) : r.dst.family === 6 ? `[${formatIp(r.dst)}]:${r.dport}` : `${formatIp(r.dst)}:${r.dport}`}${r.src ? ` from ${formatIp(r.src)}` : ''}${r.iif !== undefined ? ` iif ${r.iif}` : ' (sent by this host)'}${r.uid !== undefined ? ` uid ${r.uid}` : ''}${r.reply ? ', the reply' : ''}`;
 }
