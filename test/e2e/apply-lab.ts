@@ -1,6 +1,6 @@
 // pbr apply on the lab's router: the intent, foreign objects of other tools, the CLI in-process, and what the
 // router's kernel counted (captures, rp_filter drops, a burst of connections).
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runApply } from '../../src/cli/apply-command.ts';
@@ -14,6 +14,8 @@ import { ADDR, ADDR6, ISP2_RULE_PREF, ISP2_TABLE, NFT_MASQUERADE, applyNft, runI
 
 /** The TCP port of the balanced policy. */
 export const BALANCE_PORT = 8080;
+/** A TCP port no policy names: it leaves by the intent's default uplink. */
+export const UNMATCHED_PORT = 5001;
 
 /** The router's intent: ssh over isp2, http over isp1, port 8080 balanced 3:1, everything else over isp1. */
 export const ROUTER_INTENT = `uplinks:
@@ -34,11 +36,6 @@ options:
   forwarding: true
 `;
 
-/**
- * A wg-quick-like rule and table, and a Docker-like nft table beside the lab's masquerade: pbr must leave them alone.
- * The lab's `fwmark 0x1 lookup 200` (full mask) reads the mark bits pbr owns, a conflict pbr refuses; it becomes
- * `fwmark 0x1/0xff`, a foreign rule on bits of its own.
- */
 const FOREIGN_NFT = `table ip docker-like {
   chain forward {
     type filter hook forward priority filter; policy accept;
@@ -47,6 +44,11 @@ const FOREIGN_NFT = `table ip docker-like {
 }
 `;
 
+/**
+ * A wg-quick-like rule and table, and a Docker-like nft table beside the lab's masquerade: pbr must leave them alone.
+ * The lab's `fwmark 0x1 lookup 200` (full mask) reads the mark bits pbr owns, a conflict pbr refuses; it becomes
+ * `fwmark 0x1/0xff`, a foreign rule on bits of its own.
+ */
 async function placeForeignObjects(lab: Lab): Promise<void> {
   await applyNft(lab, NFT_MASQUERADE + FOREIGN_NFT);
   for (const family of ['-4', '-6']) {
@@ -61,6 +63,13 @@ async function placeForeignObjects(lab: Lab): Promise<void> {
 /** Strict reverse-path filtering on every router interface. */
 async function setStrictRpFilter(lab: Lab): Promise<void> {
   await setSysctls(lab, 'router', Object.fromEntries(['all', 'default', 'lan', 'wan1', 'wan2'].map((dev) => [`net.ipv4.conf.${dev}.rp_filter`, 1])));
+}
+
+/** Points the router's main-table default routes (IPv4 and IPv6) at this ISP; the lab builds them via isp1. */
+export async function routeMainDefaultVia(lab: Lab, isp: 'isp1' | 'isp2'): Promise<void> {
+  const dev = isp === 'isp1' ? 'wan1' : 'wan2';
+  await runIn(lab, 'router', ['ip', 'route', 'replace', 'default', 'via', ADDR[isp], 'dev', dev]);
+  await runIn(lab, 'router', ['ip', '-6', 'route', 'replace', 'default', 'via', ADDR6[isp], 'dev', dev]);
 }
 
 /** What pbr works on: the intent file, the router's namespace, and the root that keeps pbr's files and state. */
@@ -88,6 +97,21 @@ export interface CliRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** Every file under ROOT/etc (pbr's rt_tables.d entry lives there) with its content; the capture reads the machine's /etc instead. */
+export async function readEtcFiles(root: string): Promise<Record<string, string>> {
+  const etc = join(root, 'etc');
+  const entries = await readdir(etc, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const files: Record<string, string> = {};
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    files[path] = entry.isFile() ? await readFile(path, 'utf8') : `(${entry.isDirectory() ? 'directory' : 'other'})`;
+  }
+  return files;
 }
 
 /** Runs the pbr CLI in-process. */

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { readApplyStatus } from '../../src/apply/rollback.ts';
 import type { Plan } from '../../src/model/plan.ts';
 import {
-  BALANCE_PORT, applyFailingAt, burst, captureRouter, prepareRouter, readRpFilterDrops, runPbr, targetArgs, type RouterTarget,
+  BALANCE_PORT, applyFailingAt, burst, captureRouter, prepareRouter, readEtcFiles, readRpFilterDrops, routeMainDefaultVia, runPbr, targetArgs, UNMATCHED_PORT, type RouterTarget,
 } from './apply-lab.ts';
-import { ADDR, ADDR6, labUnavailableReason, readIspCounters, runIn, watchFlow, withLab, type Lab, type LabNode } from './lab.ts';
+import { ADDR, ADDR6, labUnavailableReason, readIspCounters, runIn, watchFlow, withLab, type IspCounters, type Lab, type LabNode } from './lab.ts';
 import { exchange, startServer, type ExchangeResult, type ProbeServer } from './traffic.ts';
 
 const BALANCE_CONNECTIONS = 1000;
@@ -32,24 +32,34 @@ async function seenPeer(lab: Lab, node: LabNode, to: string, port: number): Prom
   return result.seen.peer.replace(/^::ffff:/, '');
 }
 
-/** A connection from the server to the router's wan2 address, with a fixed source port so the ISPs count only it. */
-async function inboundOnWan2(lab: Lab, to: string, port: number, sport: number): Promise<{ result: ExchangeResult; isp1: unknown; isp2: unknown }> {
+type Isp = 'isp1' | 'isp2';
+
+const OTHER: Readonly<Record<Isp, Isp>> = { isp1: 'isp2', isp2: 'isp1' };
+
+/** The router's address on the uplink to this ISP. */
+function wanAddress(isp: Isp, family: 4 | 6): string {
+  const wan = isp === 'isp1' ? 'routerWan1' : 'routerWan2';
+  return family === 4 ? ADDR[wan] : ADDR6[wan];
+}
+
+/** A connection from the server through an ISP to the router's address on that uplink, with a fixed source port so the ISPs count only it. */
+async function inboundThrough(lab: Lab, isp: Isp, family: 4 | 6, port: number, sport: number): Promise<{ result: ExchangeResult; counters: Record<Isp, IspCounters> }> {
   await watchFlow(lab, sport);
-  const result = await tcp(lab, 'server', to, port, sport);
+  const result = await tcp(lab, 'server', wanAddress(isp, family), port, sport);
   const [isp1, isp2] = await Promise.all([readIspCounters(lab, 'isp1'), readIspCounters(lab, 'isp2')]);
-  return { result, isp1, isp2 };
+  return { result, counters: { isp1, isp2 } };
 }
 
 async function foreignObjects(lab: Lab): Promise<string[]> {
   const [rule, rule6, route4, route6, tables] = await Promise.all([
     runIn(lab, 'router', ['ip', '-d', 'rule', 'show']),
     runIn(lab, 'router', ['ip', '-d', '-6', 'rule', 'show']),
-    runIn(lab, 'router', ['ip', 'route', 'show', 'table', '51820']),
-    runIn(lab, 'router', ['ip', '-6', 'route', 'show', 'table', '51820']),
+    runIn(lab, 'router', ['ip', 'route', 'show', 'table', 'all']),
+    runIn(lab, 'router', ['ip', '-6', 'route', 'show', 'table', 'all']),
     runIn(lab, 'router', ['nft', 'list', 'tables']),
   ]);
   const notPbr = (text: string): string => text.split('\n').filter((line) => !/ proto (117|pbr)\b/.test(line)).join('\n');
-  return [notPbr(rule.stdout), notPbr(rule6.stdout), route4.stdout, route6.stdout, tables.stdout.split('\n').filter((l) => l !== 'table inet pbr').join('\n')];
+  return [notPbr(rule.stdout), notPbr(rule6.stdout), notPbr(route4.stdout), notPbr(route6.stdout), tables.stdout.split('\n').filter((l) => l !== 'table inet pbr').join('\n')];
 }
 
 /** Runs body with a fresh temporary --root, removed afterwards. */
@@ -74,6 +84,7 @@ async function failEachStep(steps: readonly number[], summaries: readonly string
     const target = await prepareRouter(lab, root);
     assert.deepEqual(await planSteps(target), summaries, 'the same plan as in the main lab');
     const before = await captureRouter(lab);
+    const filesBefore = await readEtcFiles(root);
     for (const k of steps) {
       for (const when of ['before', 'after']) {
         const what = `step ${k} (${summaries[k - 1]}) failing ${when} it ran`;
@@ -81,6 +92,7 @@ async function failEachStep(steps: readonly number[], summaries: readonly string
         assert.equal(failed.code, 5, `${what}: ${failed.stderr}`);
         assert.match(failed.stderr, new RegExp(`step ${k} \\(.*\\) failed: .*injected failure ${when} step ${k}\\b`), what);
         assert.deepEqual(await captureRouter(lab), before, what);
+        assert.deepEqual(await readEtcFiles(root), filesBefore, `pbr's files under --root after ${what}`);
       }
     }
   }));
@@ -103,63 +115,82 @@ test('e2e lab: pbr apply on the router, checked with real packets', { timeout: 1
     const target = await prepareRouter(lab, root);
     const summaries = await planSteps(target);
     assert.ok(summaries.length > 0);
-    const foreignBefore = await foreignObjects(lab);
 
     const failures = t.test(`a failure at each of the ${summaries.length} steps, before or after it ran, restores the router (foreign objects included)`, () => {
       const shards = Array.from({ length: FAILURE_LABS }, (_, shard) => summaries.map((_s, i) => i + 1).filter((k) => k % FAILURE_LABS === shard));
       return allSettled(shards.map((steps) => failEachStep(steps, summaries)));
     });
-    const packets = t.test('real packets after the apply', (tp) => checkPackets(tp, lab, target, foreignBefore));
-    await allSettled([failures, packets]);
+    const packets = t.test('real packets, the router\'s main default route via isp1 (as the lab builds it)', (tp) => checkPackets(tp, lab, target, 'isp1'));
+    // http and the default uplink isp1 are then pbr's doing, not the main table's
+    const swapped = t.test('real packets, the router\'s main default route via isp2', (tp) => withLab((labB) => withRoot(async (rootB) => {
+      await routeMainDefaultVia(labB, 'isp2');
+      await checkPackets(tp, labB, await prepareRouter(labB, rootB), 'isp2');
+    })));
+    await allSettled([failures, packets, swapped]);
   }));
 });
 
-async function checkPackets(t: TestContext, lab: Lab, target: RouterTarget, foreignBefore: readonly string[]): Promise<void> {
+/** Which uplink the server saw for one connection from node to the server's port. */
+async function uplinkSeen(lab: Lab, node: LabNode, family: 4 | 6, port: number): Promise<Isp | string> {
+  const peer = await seenPeer(lab, node, family === 4 ? ADDR.server : ADDR6.server, port);
+  return ((['isp1', 'isp2'] as const).find((isp) => wanAddress(isp, family) === peer)) ?? peer;
+}
+
+/** Where pbr's intent sends each server port: ssh isp2, http isp1, anything else the default isp1. */
+const EXPECTED_UPLINK: readonly (readonly [number, Isp])[] = [[22, 'isp2'], [80, 'isp1'], [UNMATCHED_PORT, 'isp1']];
+
+async function checkPackets(t: TestContext, lab: Lab, target: RouterTarget, mainDefault: Isp): Promise<void> {
   const common = targetArgs(target);
   const { root } = target;
+  const other = OTHER[mainDefault];
   const servers: ProbeServer[] = [];
   try {
-    servers.push(await startServer(lab, 'server', { tcp: [22, 80, BALANCE_PORT] }));
+    servers.push(await startServer(lab, 'server', { tcp: [22, 80, UNMATCHED_PORT, BALANCE_PORT] }));
     servers.push(await startServer(lab, 'router', { tcp: [22, 80] }));
-    await t.test('before the apply: ssh leaves by isp1, and strict rp_filter drops a connection coming in on wan2', async () => {
-      assert.equal(await seenPeer(lab, 'client', ADDR.server, 22), ADDR.routerWan1);
+    const foreignBefore = await foreignObjects(lab);
+    const [policyPort] = EXPECTED_UPLINK.find(([, isp]) => isp === other) ?? [];
+    assert.ok(policyPort !== undefined);
+
+    await t.test(`before the apply: port ${policyPort} leaves by ${mainDefault}, and strict rp_filter drops a connection coming in through ${other}`, async () => {
+      assert.equal(await uplinkSeen(lab, 'client', 4, policyPort), mainDefault);
       const drops = await readRpFilterDrops(lab);
-      const { result } = await inboundOnWan2(lab, ADDR.routerWan2, 22, 40001);
+      const { result } = await inboundThrough(lab, other, 4, 22, 40001);
       assert.equal(result.ok, false, JSON.stringify(result));
-      assert.ok((await readRpFilterDrops(lab)) > drops, 'the SYN on wan2 fails the strict reverse-path check');
+      assert.ok((await readRpFilterDrops(lab)) > drops, `the SYN coming in through ${other} fails the strict reverse-path check`);
     });
 
     const applied = await runPbr(['apply', ...common]);
     assert.equal(applied.code, 0, applied.stderr);
     const journalId = (await readApplyStatus({ root }))?.journalId;
     assert.ok(journalId !== undefined, 'the apply is recorded');
-    assert.deepEqual(await foreignObjects(lab), foreignBefore, 'the foreign rule, routes and nft tables after the apply');
+    assert.deepEqual(await foreignObjects(lab), foreignBefore, 'the foreign rules, routes and nft tables after the apply');
+    assert.match(Object.keys(await readEtcFiles(root)).join('\n'), /\/etc\/iproute2\/rt_tables\.d\/pbr\.conf$/m, 'pbr wrote its rt_tables.d entry under --root');
     const dropsAfterApply = await readRpFilterDrops(lab);
-    await watchFlow(lab);
 
-    await t.test('ssh from the client leaves by isp2 and http by isp1, IPv4 and IPv6', async () => {
-      assert.equal(await seenPeer(lab, 'client', ADDR.server, 22), ADDR.routerWan2);
-      assert.equal(await seenPeer(lab, 'client', ADDR.server, 80), ADDR.routerWan1);
-      assert.equal(await seenPeer(lab, 'client', ADDR6.server, 22), ADDR6.routerWan2);
-      assert.equal(await seenPeer(lab, 'client', ADDR6.server, 80), ADDR6.routerWan1);
-    });
+    for (const node of ['client', 'router'] as const) {
+      const who = node === 'client' ? 'from the client' : 'the router opens';
+      await t.test(`connections ${who}: ssh leaves by isp2, http and unmatched ports by isp1, IPv4 and IPv6`, async () => {
+        for (const family of [4, 6] as const) {
+          const seen = [];
+          for (const [port] of EXPECTED_UPLINK) seen.push([port, await uplinkSeen(lab, node, family, port)]);
+          assert.deepEqual(seen, EXPECTED_UPLINK, `IPv${family}: [port, uplink the server saw]`);
+        }
+      });
+    }
 
-    await t.test('connections the router opens follow the same policies, IPv4 and IPv6', async () => {
-      assert.equal(await seenPeer(lab, 'router', ADDR.server, 22), ADDR.routerWan2);
-      assert.equal(await seenPeer(lab, 'router', ADDR.server, 80), ADDR.routerWan1);
-      assert.equal(await seenPeer(lab, 'router', ADDR6.server, 22), ADDR6.routerWan2);
-      assert.equal(await seenPeer(lab, 'router', ADDR6.server, 80), ADDR6.routerWan1);
-    });
-
-    await t.test('a connection from outside to the router\'s wan2 address is answered through wan2 (ports 22 and 80)', async () => {
-      const cases = [[ADDR.routerWan2, 22, 40011], [ADDR.routerWan2, 80, 40012], [ADDR6.routerWan2, 22, 40013], [ADDR6.routerWan2, 80, 40014]] as const;
-      for (const [to, port, sport] of cases) {
-        const { result, isp1, isp2 } = await inboundOnWan2(lab, to, port, sport);
-        const what = `server:${sport} → [${to}]:${port}: ${JSON.stringify(result)}; isp1 ${JSON.stringify(isp1)}; isp2 ${JSON.stringify(isp2)}`;
-        assert.ok(result.ok, what);
-        assert.equal(result.seen?.peer.replace(/^::ffff:/, ''), to.includes(':') ? ADDR6.server : ADDR.server, what);
-        assert.deepEqual(isp1, { fromRouter: 0, spoofed: 0, toRouter: 0 }, `nothing of it crosses isp1: ${what}`);
-        assert.ok((isp2 as { fromRouter: number }).fromRouter > 0, `the answers go up through isp2: ${what}`);
+    await t.test('connections from outside to the router\'s address on either uplink are answered through that uplink', async () => {
+      let sport = 40010;
+      for (const isp of ['isp1', 'isp2'] as const) {
+        for (const family of [4, 6] as const) {
+          for (const port of [22, 80]) {
+            const { result, counters } = await inboundThrough(lab, isp, family, port, ++sport);
+            const what = `server:${sport} → ${isp} → [${wanAddress(isp, family)}]:${port}: ${JSON.stringify(result)}; counters ${JSON.stringify(counters)}`;
+            assert.ok(result.ok, what);
+            assert.equal(result.seen?.peer.replace(/^::ffff:/, ''), family === 4 ? ADDR.server : ADDR6.server, what);
+            assert.deepEqual(counters[OTHER[isp]], { fromRouter: 0, spoofed: 0, toRouter: 0 }, `nothing of it crosses ${OTHER[isp]}: ${what}`);
+            assert.ok(counters[isp].fromRouter > 0, `the answers go up through ${isp}: ${what}`);
+          }
+        }
       }
     });
 
@@ -170,18 +201,25 @@ async function checkPackets(t: TestContext, lab: Lab, target: RouterTarget, fore
       const viaIsp2 = result.peers[ADDR.routerWan2] ?? 0;
       assert.equal(viaIsp1 + viaIsp2, BALANCE_CONNECTIONS, JSON.stringify(result));
       const share = (100 * viaIsp1) / BALANCE_CONNECTIONS;
-      t.diagnostic(`balance: ${viaIsp1} of ${BALANCE_CONNECTIONS} connections via isp1 (${share.toFixed(1)}%), ${viaIsp2} via isp2`);
+      t.diagnostic(`balance (main default via ${mainDefault}): ${viaIsp1} of ${BALANCE_CONNECTIONS} connections via isp1 (${share.toFixed(1)}%), ${viaIsp2} via isp2`);
       assert.ok(Math.abs(share - 75) <= 5, `${share.toFixed(1)}% via isp1`);
       const seenAtServer = servers[0]?.events.filter((e) => e.localPort === BALANCE_PORT).length;
       assert.equal(seenAtServer, BALANCE_CONNECTIONS, 'the server saw every connection');
     });
 
     await t.test('with strict rp_filter before the apply, nothing was dropped after it', async () => {
-      assert.equal(await readRpFilterDrops(lab), dropsAfterApply, 'rp_filter drops on the router since the apply');
       await watchFlow(lab);
-      assert.equal(await seenPeer(lab, 'client', ADDR.server, 22), ADDR.routerWan2);
+      for (const node of ['client', 'router'] as const) {
+        for (const [port, isp] of EXPECTED_UPLINK) assert.equal(await uplinkSeen(lab, node, 4, port), isp);
+      }
+      for (const isp of ['isp1', 'isp2'] as const) {
+        const inbound = await tcp(lab, 'server', wanAddress(isp, 4), 22);
+        assert.ok(inbound.ok, JSON.stringify(inbound));
+      }
       const counters = await Promise.all([readIspCounters(lab, 'isp1'), readIspCounters(lab, 'isp2')]);
-      assert.deepEqual(counters.map((c) => c.spoofed), [0, 0], 'packets the ISPs dropped as spoofed');
+      assert.deepEqual(counters.map((c) => c.spoofed), [0, 0], `packets the ISPs dropped as spoofed: ${JSON.stringify(counters)}`);
+      assert.ok(counters.every((c) => c.fromRouter > 0), `both uplinks carried traffic: ${JSON.stringify(counters)}`);
+      assert.equal(await readRpFilterDrops(lab), dropsAfterApply, 'rp_filter drops on the router since the apply');
     });
 
     await t.test('re-apply is a no-op and pbr plan prints no changes', async () => {
