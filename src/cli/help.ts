@@ -9,6 +9,7 @@ Usage:
   pbr route show [--snapshot FILE] [-4|-6] [-j] [-d] [table NAME|ID|all]
   pbr trace [--snapshot FILE] [-4|-6] [-j] [--reply] (--from-local | iif DEV) ADDRESS [SELECTORS]
   pbr rule show [--snapshot FILE] [-4|-6] [-j] [-d]
+  pbr lint [--snapshot FILE] [-c FILE] [-j]
   pbr plan [-c FILE] [--snapshot FILE | --netns NAME] [--format text|commands] [-j]
   pbr apply [-c FILE] [--netns NAME] [--confirm SECONDS] [-j]
   pbr rollback | pbr confirm | pbr status [-j]
@@ -30,7 +31,7 @@ Examples:
   pbr rule show --snapshot router.json
   pbr route show --snapshot router.json table all
 
-Exit status: 0 ok · 1 plan has changes · 2 usage error or lookup error (as ip) · 3 invalid snapshot
+Exit status: 0 ok · 1 plan has changes or lint findings · 2 usage error or lookup error (as ip) · 3 invalid snapshot
 or intent · 4 system error · 5 apply failed and rolled back · 6 rollback failed · 70 internal error
 `;
 
@@ -166,4 +167,33 @@ Example:
   pbr example | less
 
 Exit status: 0 every check ok · 1 a check failed
+`;
+
+export const LINT_HELP = `Usage: pbr lint [--snapshot FILE] [-c FILE] [-j]
+
+Checks the routing state for the pitfalls that make packets disappear: rules that look up empty
+tables, policy tables without a default route, duplicate priorities, tables without a name, and
+more (docs/lint/README.md lists every check). Without --snapshot the current network namespace is
+captured first. Each finding prints as
+
+  SEVERITY ID: what is wrong, naming the rules, tables, chains and interfaces involved
+    hint: the fix
+    see docs/lint/ID.md
+
+and nothing at all is printed when nothing is found.
+
+Options:
+  --snapshot FILE  lint the state in FILE (made by pbr snapshot)
+  -c, --config FILE
+                   lint the state this intent (pbr.yaml) would produce on the host (or on the
+                   snapshot), together with the intent itself
+  -j, --json       print the findings as a JSON array of {id, severity, message, hint, objects}
+
+Examples:
+  pbr lint
+  pbr lint --snapshot router.json
+  pbr lint -c /etc/pbr/pbr.yaml --snapshot router.json -j
+
+Exit status: 0 no finding at warning or above (info findings only) · 1 findings at warning or
+above · 3 invalid snapshot or intent
 `;

@@ -14,8 +14,9 @@ import { APPLY_HELP, CONFIRM_HELP, INSTALL_HELP, PLAN_HELP, ROLLBACK_HELP, STATU
 import { UnknownDeviceError } from './devices.ts';
 import { runExample } from './example.ts';
 import { runInstall, runUninstall } from './install-command.ts';
+import { runLintCommand } from './lint-command.ts';
 import { runConfirm, runRollback, runStatus } from './journal-commands.ts';
-import { EXAMPLE_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP, TRACE_HELP } from './help.ts';
+import { EXAMPLE_HELP, LINT_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP, TRACE_HELP } from './help.ts';
 import { messageStyle, processIo, type CliIo } from './io.ts';
 import { scanOptions, type OptionName, type Options } from './options.ts';
 import { matches, takesValue } from './route-get-args.ts';
@@ -25,7 +26,7 @@ import { traceTakesValue } from './trace-args.ts';
 import { loadServiceIndex, runTrace } from './trace-command.ts';
 
 type IntentCommand = 'plan' | 'apply' | 'rollback' | 'confirm' | 'status' | 'install' | 'uninstall';
-type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help' | IntentCommand;
+type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help' | 'lint' | IntentCommand;
 
 const INTENT_COMMANDS: readonly IntentCommand[] = ['plan', 'apply', 'rollback', 'confirm', 'status', 'install', 'uninstall'];
 
@@ -44,6 +45,7 @@ const COMMANDS: Readonly<Record<Command, CommandSpec>> = {
   trace: { help: TRACE_HELP, options: new Set([...COMMON, 'family', 'json', 'snapshot', 'reply', 'fromLocal', 'uid', 'gid']) },
   snapshot: { help: SNAPSHOT_HELP, options: new Set([...COMMON, 'output', 'netns']) },
   example: { help: EXAMPLE_HELP, options: new Set(COMMON) },
+  lint: { help: LINT_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'json']) },
   help: { help: MAIN_HELP, options: new Set(COMMON) },
   plan: { help: PLAN_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'netns', 'format', 'json', 'root']) },
   apply: { help: APPLY_HELP, options: new Set([...COMMON, 'config', 'netns', 'confirm', 'json', 'root', 'stateDir']) },
@@ -77,10 +79,10 @@ function commandOf(words: readonly string[]): { command: Command; length: number
     if (matches(second, 'list') || matches(second, 'show')) return { command: 'rule show', length: 2 };
     throw new UsageError(`unknown rule command "${second}"`, 'pbr rule show');
   }
-  if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help') return { command: first, length: 1 };
+  if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help' || first === 'lint') return { command: first, length: 1 };
   const intentCommand = INTENT_COMMANDS.find((c) => c === first);
   if (intentCommand !== undefined) return { command: intentCommand, length: 1 };
-  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, plan, apply, rollback, confirm, status, install, uninstall, example (pbr --help)');
+  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, lint, plan, apply, rollback, confirm, status, install, uninstall, example (pbr --help)');
 }
 
 function parseInvocation(argv: readonly string[]): Invocation {
@@ -194,6 +196,9 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
         ...(options.output !== undefined ? { output: options.output } : {}),
         ...(options.netns !== undefined ? { netns: options.netns } : {}),
       });
+    case 'lint':
+      if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr lint --help`');
+      return runLintCommand({ json: options.json, ...definedOnly({ config: options.config }) }, { io, loadState });
     case 'example':
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr example --help`');
       await io.stdout.flush();

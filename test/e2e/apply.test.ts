@@ -203,8 +203,10 @@ async function checkPackets(t: TestContext, lab: Lab, target: RouterTarget, main
       const share = (100 * viaIsp1) / BALANCE_CONNECTIONS;
       t.diagnostic(`balance (main default via ${mainDefault}): ${viaIsp1} of ${BALANCE_CONNECTIONS} connections via isp1 (${share.toFixed(1)}%), ${viaIsp2} via isp2`);
       assert.ok(Math.abs(share - 75) <= 5, `${share.toFixed(1)}% via isp1`);
-      const seenAtServer = servers[0]?.events.filter((e) => e.localPort === BALANCE_PORT).length;
-      assert.equal(seenAtServer, BALANCE_CONNECTIONS, 'the server saw every connection');
+      // the server reports each connection on its stdout after answering: give the last lines time to arrive
+      const seenAtServer = (): number => servers[0]?.events.filter((e) => e.localPort === BALANCE_PORT).length ?? 0;
+      for (let waited = 0; seenAtServer() < BALANCE_CONNECTIONS && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(seenAtServer(), BALANCE_CONNECTIONS, 'the server saw every connection');
     });
 
     await t.test('with strict rp_filter before the apply, nothing was dropped after it', async () => {
