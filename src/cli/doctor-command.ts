@@ -44,9 +44,8 @@ function palette(color: boolean): DoctorPalette {
 
 /** Builds the report from the probes; a failed capture throws (SystemError, exit 4). */
 export async function buildDoctorReport(args: DoctorArgs, probes: DoctorProbes, io: CliIo): Promise<DoctorReport> {
-  const snapshotDone = probes.capture(args.netns);
+  const snapshot = await probes.capture(args.netns);
   const toolsDone = probes.probeTools(TOOLS);
-  const snapshot = await snapshotDone;
   const parsed = parseSnapshot(snapshot, { name: 'live capture' });
   for (const d of parsed.diagnostics) if (d.severity === 'error') io.stderr.write(`pbr: ${formatDiagnostic(d)}\n`);
   const state = parsed.value;

@@ -10,6 +10,8 @@ Usage:
   pbr trace [--snapshot FILE] [-4|-6] [-j] [--reply] (--from-local | iif DEV) ADDRESS [SELECTORS]
   pbr rule show [--snapshot FILE] [-4|-6] [-j] [-d]
   pbr lint [--snapshot FILE] [-c FILE] [-j]
+  pbr doctor [--netns NAME] [-j]
+  pbr explain-log [--snapshot FILE] [-j] [FILE|-]
   pbr plan [-c FILE] [--snapshot FILE | --netns NAME] [--format text|commands] [-j]
   pbr apply [-c FILE] [--netns NAME] [--confirm SECONDS] [-j]
   pbr rollback | pbr confirm | pbr status [-j]
@@ -196,4 +198,53 @@ Examples:
 
 Exit status: 0 no finding at warning or above (info findings only) · 1 findings at warning or
 above · 3 invalid snapshot or intent
+`;
+
+export const DOCTOR_HELP = `Usage: pbr doctor [--netns NAME] [-j]
+
+Checks this host for policy routing: what the kernel offers (several routing tables, fwmark rules,
+multipath, IPv6 tables and subtrees, nftables meta/ct marks and route chains, masquerade, iptables
+mark/connmark), read from /proc/config.gz or /boot/config-RELEASE, else /proc/modules, else tried
+in a throwaway network namespace (pbrdoc-*, root only, deleted afterwards); the tools present
+(iproute2, nft, iptables and its backend, ip6tables, conntrack); the sysctls that decide what
+policy routing does (forwarding, rp_filter, src_valid_mark, log_martians, fwmark_reflect,
+tcp_fwmark_accept, multipath hash, ignore_routes_with_linkdown); and pbr lint on a fresh capture.
+Every problem comes with its fix. Marks: ✓ fine · ✗ error or warning · ! worth a look · ? unknown.
+
+Options:
+  --netns NAME  inspect the sysctls and state of network namespace NAME (the kernel is shared)
+  -j, --json    one JSON object: {kernelRelease, kernel: {sources, capabilities}, tools, sysctls,
+                lint, notes, summary}
+
+Examples:
+  pbr doctor
+  sudo pbr doctor --netns router -j
+
+Exit status: 0 nothing at warning or above · 1 something at warning or above · 4 the capture failed
+`;
+
+export const EXPLAIN_LOG_HELP = `Usage: pbr explain-log [--snapshot FILE] [-j] [FILE|-]
+
+Reads kernel log lines (dmesg, dmesg -T, journalctl -k; with or without timestamps) and explains
+each "IPv4: martian source D from S, on dev X" and "IPv4: martian destination D from S, dev X"
+line (with the "ll header:" line after it, which gives the MACs) on this host's state: which check
+dropped the packet (rp_filter strict or loose, a martian address), the rule and table the reverse
+lookup used, and the smallest change that lets it through (rp_filter 2 on X; src_valid_mark=1
+with the mark restored; a route back via X in that table), each checked on a changed copy of the
+state — or why the packet should stay dropped (loopback, 0.0.0.0/8, multicast or own-address
+sources; a private source on an Internet uplink). The packet is assumed to carry no mark. Lines
+that are not martian lines are counted and listed. Without FILE, or with -, standard input is
+read; without --snapshot the current network namespace is captured first.
+
+Options:
+  --snapshot FILE  explain on the state in FILE (made by pbr snapshot) instead of a live capture
+  -j, --json       one JSON object: {entries, unrecognized, summary}
+
+Examples:
+  dmesg | pbr explain-log
+  journalctl -k -b | pbr explain-log --snapshot router.json
+  pbr explain-log -j kern.log
+
+Exit status: 0 every line understood and every martian explained · 1 a line not understood or a
+drop not explained · 3 the log or the snapshot cannot be read
 `;

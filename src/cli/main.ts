@@ -12,10 +12,13 @@ import { parseSnapshot } from '../parse/snapshot.ts';
 import { runApply, runPlan } from './apply-command.ts';
 import { APPLY_HELP, CONFIRM_HELP, INSTALL_HELP, PLAN_HELP, ROLLBACK_HELP, STATUS_HELP } from './apply-help.ts';
 import { UnknownDeviceError } from './devices.ts';
+import { runDoctor } from './doctor-command.ts';
+import { runExplainLog } from './explain-log-command.ts';
 import { runExample } from './example.ts';
 import { runInstall, runUninstall } from './install-command.ts';
 import { runLintCommand } from './lint-command.ts';
 import { runConfirm, runRollback, runStatus } from './journal-commands.ts';
+import { DOCTOR_HELP, EXPLAIN_LOG_HELP } from './help.ts';
 import { EXAMPLE_HELP, LINT_HELP, MAIN_HELP, ROUTE_GET_HELP, ROUTE_SHOW_HELP, RULE_SHOW_HELP, SNAPSHOT_HELP, TRACE_HELP } from './help.ts';
 import { messageStyle, processIo, type CliIo } from './io.ts';
 import { scanOptions, type OptionName, type Options } from './options.ts';
@@ -26,7 +29,7 @@ import { traceTakesValue } from './trace-args.ts';
 import { loadServiceIndex, runTrace } from './trace-command.ts';
 
 type IntentCommand = 'plan' | 'apply' | 'rollback' | 'confirm' | 'status' | 'install' | 'uninstall';
-type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help' | 'lint' | IntentCommand;
+type Command = 'route get' | 'route show' | 'rule show' | 'trace' | 'snapshot' | 'example' | 'help' | 'lint' | 'doctor' | 'explain-log' | IntentCommand;
 
 const INTENT_COMMANDS: readonly IntentCommand[] = ['plan', 'apply', 'rollback', 'confirm', 'status', 'install', 'uninstall'];
 
@@ -46,6 +49,8 @@ const COMMANDS: Readonly<Record<Command, CommandSpec>> = {
   snapshot: { help: SNAPSHOT_HELP, options: new Set([...COMMON, 'output', 'netns']) },
   example: { help: EXAMPLE_HELP, options: new Set(COMMON) },
   lint: { help: LINT_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'json']) },
+  doctor: { help: DOCTOR_HELP, options: new Set([...COMMON, 'netns', 'json']) },
+  'explain-log': { help: EXPLAIN_LOG_HELP, options: new Set([...COMMON, 'snapshot', 'json']) },
   help: { help: MAIN_HELP, options: new Set(COMMON) },
   plan: { help: PLAN_HELP, options: new Set([...COMMON, 'config', 'snapshot', 'netns', 'format', 'json', 'root']) },
   apply: { help: APPLY_HELP, options: new Set([...COMMON, 'config', 'netns', 'confirm', 'json', 'root', 'stateDir']) },
@@ -79,10 +84,10 @@ function commandOf(words: readonly string[]): { command: Command; length: number
     if (matches(second, 'list') || matches(second, 'show')) return { command: 'rule show', length: 2 };
     throw new UsageError(`unknown rule command "${second}"`, 'pbr rule show');
   }
-  if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help' || first === 'lint') return { command: first, length: 1 };
+  if (first === 'snapshot' || first === 'trace' || first === 'example' || first === 'help' || first === 'lint' || first === 'doctor' || first === 'explain-log') return { command: first, length: 1 };
   const intentCommand = INTENT_COMMANDS.find((c) => c === first);
   if (intentCommand !== undefined) return { command: intentCommand, length: 1 };
-  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, lint, plan, apply, rollback, confirm, status, install, uninstall, example (pbr --help)');
+  throw new UsageError(`unknown command "${first}"`, 'commands: snapshot, route get, route show, rule show, trace, lint, doctor, explain-log, plan, apply, rollback, confirm, status, install, uninstall, example (pbr --help)');
 }
 
 function parseInvocation(argv: readonly string[]): Invocation {
@@ -199,6 +204,11 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
     case 'lint':
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr lint --help`');
       return runLintCommand({ json: options.json, ...definedOnly({ config: options.config }) }, { io, loadState });
+    case 'doctor':
+      if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr doctor --help`');
+      return runDoctor({ json: options.json, ...definedOnly({ netns: options.netns }) }, io);
+    case 'explain-log':
+      return runExplainLog(inv.args, { json: options.json, ...definedOnly({ snapshot: options.snapshot }) }, { io, loadState });
     case 'example':
       if (inv.args.length > 0) throw new UsageError(`unexpected argument "${inv.args[0]}"`, 'see `pbr example --help`');
       await io.stdout.flush();

@@ -1,5 +1,5 @@
 // Mark-bit reasoning for the mark checks: which bits of skb->mark and ct mark netfilter rules and ip rules set and read.
-import type { NetfilterRuleset, NfBaseChain, NfChain, NfExpr, NfMapEntry, NfRule, NfSetSource, NfStatement, NfTable } from '../model/netfilter.ts';
+import type { NetfilterRuleset, NfBaseChain, NfChain, NfExpr, NfMapEntry, NfPattern, NfRule, NfSetSource, NfStatement, NfTable } from '../model/netfilter.ts';
 import type { NetworkState, Rule } from '../model/network-state.ts';
 
 export type MarkKey = 'meta' | 'ct';
@@ -42,6 +42,8 @@ export interface MarkRead {
   readonly bits: bigint;
   readonly place: MarkPlace;
   readonly exact: boolean;
+  /** a match against values only: the bits set in any of them */
+  readonly compared?: bigint;
 }
 
 const MAX_ALTERNATIVES = 256;
@@ -214,6 +216,18 @@ function symChangedBits(target: MarkKey, s: MarkSym): bigint {
   return (MARK_ALL & ~kept) | s.xor | others;
 }
 
+/**
+ * The bits a write claims as its own: a statement that overwrites the whole mark (`meta mark set 0x1`) claims the
+ * bits it may set; one that keeps some bits claims every bit it changes.
+ */
+export function claimedBitsOf(w: MarkWrite, possible: ReadonlyMap<MarkKey, bigint>): bigint {
+  if (w.value === 'any') return MARK_ALL;
+  return w.value.reduce((acc, s) => {
+    const keeps = s.terms.some((t) => t.from === w.target && t.shift === 0);
+    return acc | (keeps ? symChangedBits(w.target, s) : setBitsOf([s], possible));
+  }, 0n);
+}
+
 /** Every mark write and mark read of a rule set, in order. */
 export interface MarkUses {
   readonly writes: readonly MarkWrite[];
@@ -221,11 +235,11 @@ export interface MarkUses {
 }
 
 function statementUses(st: NfStatement, place: MarkPlace, writes: MarkWrite[], reads: MarkRead[]): void {
-  const addReads = (bits: Map<MarkKey, bigint>, exact = true): void => {
-    for (const [from, b] of bits) reads.push({ from, bits: b, place, exact });
+  const addReads = (bits: Map<MarkKey, bigint>, exact = true, compared?: bigint): void => {
+    for (const [from, b] of bits) reads.push({ from, bits: b, place, exact, ...(compared !== undefined ? { compared } : {}) });
   };
   switch (st.kind) {
-    case 'match': addReads(readBitsOf(st.left, place.table)); return;
+    case 'match': addReads(readBitsOf(st.left, place.table), true, comparedBits(st.right, place.table)); return;
     case 'vmap': addReads(readBitsOf(st.key, place.table)); return;
     case 'set': {
       const target = markKeyOf(st.target);
@@ -241,6 +255,17 @@ function statementUses(st: NfStatement, place: MarkPlace, writes: MarkWrite[], r
       return;
     default: return;
   }
+}
+
+/** the bits set in any value a match compares with; undefined for ranges, prefixes and bit tests */
+function comparedBits(right: NfPattern, table: NfTable): bigint | undefined {
+  const keys = right.kind === 'element' ? [right.element] : right.kind === 'set' ? entriesOf(right.set, table)?.map((e) => e.key) : undefined;
+  let bits = 0n;
+  for (const key of keys ?? []) {
+    if (key.kind !== 'value' || typeof key.value !== 'bigint') return undefined;
+    bits |= key.value;
+  }
+  return keys === undefined ? undefined : bits;
 }
 
 export function collectMarkUses(ruleset: NetfilterRuleset | undefined): MarkUses {

@@ -39,8 +39,8 @@ function capabilityLine(r: CapabilityResult, c: DoctorPalette): string[] {
 
 function toolLine(t: ToolResult, c: DoctorPalette): string[] {
   if (!t.present) return [`  ${mark(c, t.severity)} ${t.id}: ${t.detail}`, ...(t.hint !== undefined ? [`      fix: ${t.hint}`] : [])];
-  const variant = t.variant !== undefined ? ` (${t.variant})` : '';
-  return [`  ${mark(c, 'ok')} ${t.id} ${t.version ?? ''}${variant} ${c.dim(`(${t.detail})`)}`.replace(/ {2,}\(/, ' (')];
+  if (t.version === undefined) return [`  ${mark(c, 'ok')} ${t.id} ${c.dim(`(${t.detail})`)}`];
+  return [`  ${mark(c, 'ok')} ${t.id} ${t.version}${t.variant !== undefined ? ` (${t.variant} backend)` : ''}`];
 }
 
 function summaryLine(s: DoctorSummary): string {

@@ -44,7 +44,7 @@ function ruleFindings(state: NetworkState, sysctls: Sysctls): LintFinding[] {
       id: ID,
       severity: 'warning',
       message:
-        `rule ${describeRule(state, rule)} selects packets arriving on ${dev}, but ${sysctlName(rule.family, dev)} is 0: ` +
+        `${describeRule(state, rule)} selects packets arriving on ${dev}, but ${sysctlName(rule.family, dev)} is 0: ` +
         `${familyLabel(rule.family)} packets arriving there for another host are dropped instead of forwarded, so the rule steers none of them`,
       hint: `turn forwarding on with \`${sysctlFix(rule.family, dev)}\` (and persist it in /etc/sysctl.d), or delete the rule if this host is not a router`,
       objects: [ruleObject(rule), `dev ${dev}`],

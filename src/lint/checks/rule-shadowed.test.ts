@@ -95,7 +95,7 @@ test('rule-shadowed: the message names both rules as ip rule show prints them, t
   assert.ok(f);
   assert.equal(f.id, 'rule-shadowed');
   assert.equal(f.severity, 'warning');
-  assert.match(f.message, /rule "200: from 10\.1\.0\.0\/16 lookup 200" can never match: rule "100: from 10\.0\.0\.0\/8 lookup 100" comes first/);
+  assert.match(f.message, /^rule "200: from 10\.1\.0\.0\/16 lookup 200" can never match: rule "100: from 10\.0\.0\.0\/8 lookup 100" comes first/);
   assert.match(f.message, /table 100 has a default route/);
   assert.match(f.hint, /`ip rule del pref 200`/);
 });
@@ -111,6 +111,7 @@ test('rule-shadowed: IPv6 rules are checked on their own', () => {
       .build();
   const shadowed = check.run({ state: build('2001:db8:a:1::/64') });
   assert.deepEqual(pairs(shadowed), ['IPv6 rule 200 < IPv6 rule 100']);
+  assert.match(shadowed[0]?.message ?? '', /^IPv6 rule "200: from 2001:db8:a:1::\/64 lookup 200" can never match: IPv6 rule "100: from 2001:db8:a::\/48 lookup 100"/);
   assert.match(shadowed[0]?.hint ?? '', /`ip -6 rule del pref 200`/);
   assert.deepEqual(pairs(check.run({ state: build('2001:db8:b::/64') })), []);
 });

@@ -147,7 +147,7 @@ function shadowsIn(state: NetworkState, rules: readonly Rule[]): LintFinding[] {
         id: ID,
         severity: 'warning',
         message:
-          `rule ${describeRule(state, later)} can never match: rule ${describeRule(state, earlier)} comes first, ` +
+          `${describeRule(state, later)} can never match: ${describeRule(state, earlier)} comes first, ` +
           `selects every packet it would select, and ${why}`,
         hint:
           `if rule ${later.priority} should win, re-add it with a pref below ${earlier.priority} or narrow rule ${earlier.priority}'s selectors; ` +

@@ -223,9 +223,9 @@ function assessConfig(def: CapabilityDef, config: KernelConfig): ConfigVerdict {
   const satisfied = def.config.find((group) => group.every(enabled));
   if (satisfied) {
     const modular = satisfied.some((o) => configValue(config.options, o) === 'm');
-    return { verdict: 'yes', evidence: `${describe(satisfied)} (${config.source})${modular ? ', as a module loaded on first use' : ''}` };
+    return { verdict: 'yes', evidence: `${describe(satisfied)} in ${config.source}${modular ? ', as a module loaded on first use' : ''}` };
   }
-  return { verdict: 'no', evidence: `${def.config.map(describe).join(' | ')} (${config.source})` };
+  return { verdict: 'no', evidence: `${def.config.map(describe).join(' | ')} in ${config.source}` };
 }
 
 function configFix(def: CapabilityDef): string {

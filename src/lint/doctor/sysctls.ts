@@ -1,5 +1,6 @@
 // The sysctls that decide what policy routing does, with their values and what each means for it.
 import { Sysctls } from '../../engine/sysctl.ts';
+import type { Family } from '../../addr/types.ts';
 import type { NetworkState } from '../../model/network-state.ts';
 
 export interface SysctlResult {
@@ -14,12 +15,12 @@ export interface SysctlResult {
   readonly hint?: string;
 }
 
-/** Devices that carry routes with a gateway or default routes in any table: the uplinks, roughly. */
-export function uplinkDevices(state: NetworkState): string[] {
+/** Devices that carry routes with a gateway or default routes in any table (of one family, or both): the uplinks, roughly. */
+export function uplinkDevices(state: NetworkState, family?: Family): string[] {
   const loopback = new Set(state.links.filter((l) => l.loopback).map((l) => l.name));
   const devices = new Set<string>();
   for (const route of state.routes) {
-    if (route.type !== 'unicast') continue;
+    if (route.type !== 'unicast' || (family !== undefined && route.family !== family)) continue;
     for (const nh of route.nexthops) {
       if (nh.dev !== undefined && !loopback.has(nh.dev) && (nh.gateway !== undefined || route.dst.length === 0)) devices.add(nh.dev);
     }
@@ -38,8 +39,10 @@ const HASH_POLICIES = ['layer 3 (addresses)', 'layer 4 (addresses, ports, protoc
 /** Every sysctl doctor reports, for the namespace `state` was captured in. */
 export function assessSysctls(state: NetworkState): SysctlResult[] {
   const s = Sysctls.of(state);
-  const uplinks = uplinkDevices(state);
-  const hasFwmarkRules = [...state.rules4, ...state.rules6].some((r) => r.fwmark !== 0 || r.fwmask !== 0);
+  const uplinks = uplinkDevices(state, 4);
+  const uplinksOf = { ipv4: uplinks, ipv6: uplinkDevices(state, 6) };
+  const fwmarkRules = { ipv4: state.rules4.some((r) => r.fwmark !== 0 || r.fwmask !== 0), ipv6: state.rules6.some((r) => r.fwmark !== 0 || r.fwmask !== 0) };
+  const hasFwmarkRules = fwmarkRules.ipv4 || fwmarkRules.ipv6;
   const hasMultipath = state.routes.some((r) => r.nexthops.length > 1);
   const raw = (path: string): string => state.sysctls.get(path)?.trim() ?? 'unset';
   const out: SysctlResult[] = [];
@@ -65,7 +68,7 @@ export function assessSysctls(state: NetworkState): SysctlResult[] {
         ? `strict: a packet arriving on ${dev} is dropped as martian unless the route back to its source leaves by ${dev}`
         : effective === 2 ? `loose: a packet arriving on ${dev} is dropped only when no route at all leads back to its source` : `off: no source check on ${dev}`,
       effective === 1 && uplinks.length > 1,
-      `with several uplinks, replies and traffic arriving on an uplink the main route does not use are dropped silently; set loose mode: sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${dev}.rp_filter=2 (pbr lint rp-filter-drops names a source that is dropped)`,
+      `with several uplinks, replies and traffic arriving on an uplink the main route does not use are dropped silently; set loose mode: sysctl -w ${rpAll === 1 ? 'net.ipv4.conf.all.rp_filter=2 ' : ''}net.ipv4.conf.${dev}.rp_filter=2 (pbr lint rp-filter-drops names a source that is dropped)`,
     );
   }
   const rpOnSomewhere = uplinks.some((dev) => s.rpFilter(dev) !== 0) || rpAll !== 0;
@@ -94,7 +97,7 @@ export function assessSysctls(state: NetworkState): SysctlResult[] {
       `net.${family}.fwmark_reflect`,
       `${value}`,
       value ? 'RSTs and ICMP errors the kernel sends for a packet without a socket carry that packet\'s mark' : 'RSTs and ICMP errors sent without a socket are unmarked: they follow the unmarked route',
-      value === 0 && hasFwmarkRules,
+      value === 0 && fwmarkRules[family],
       `so that such replies follow the same mark rules as the packet they answer: sysctl -w net.${family}.fwmark_reflect=1`,
     );
   }
@@ -117,13 +120,14 @@ export function assessSysctls(state: NetworkState): SysctlResult[] {
     'multipath routes exist; to make pbr route get / trace name the exact next hop: sysctl -w net.ipv4.fib_multipath_hash_seed=<number>',
   );
   for (const family of ['ipv4', 'ipv6'] as const) {
+    const devices = uplinksOf[family];
     const all = family === 'ipv4' ? s.ipv4ConfValue('all', 'ignore_routes_with_linkdown') : s.ipv6ConfValue('all', 'ignore_routes_with_linkdown');
-    const down = uplinks.filter((dev) => (family === 'ipv4' ? !s.ignoreRoutesWithLinkdown(dev) : s.ipv6Conf(dev, 'ignore_routes_with_linkdown', 'or') === 0));
+    const down = devices.filter((dev) => (family === 'ipv4' ? !s.ignoreRoutesWithLinkdown(dev) : s.ipv6Conf(dev, 'ignore_routes_with_linkdown', 'or') === 0));
     note(
       `net.${family}.conf.*.ignore_routes_with_linkdown`,
-      `${all} (all=${all}${uplinks.map((d) => `, ${d}=${family === 'ipv4' ? s.ipv4ConfValue(d, 'ignore_routes_with_linkdown') : s.ipv6ConfValue(d, 'ignore_routes_with_linkdown')}`).join('')}: or)`,
+      `${all} (all=${all}${devices.map((d) => `, ${d}=${family === 'ipv4' ? s.ipv4ConfValue(d, 'ignore_routes_with_linkdown') : s.ipv6ConfValue(d, 'ignore_routes_with_linkdown')}`).join('')}: or)`,
       'whether routes over a device without carrier are skipped, so that lookups fall through to another route or next hop',
-      uplinks.length > 1 && down.length > 0,
+      devices.length > 1 && down.length > 0,
       `with several uplinks, a route over an uplink that lost carrier still takes packets; sysctl -w net.${family}.conf.all.ignore_routes_with_linkdown=1`,
     );
   }
