@@ -51,7 +51,7 @@ const MAX_ALTERNATIVES = 256;
 const constant = (value: bigint): MarkSym => ({ xor: value & MARK_ALL, terms: [] });
 
 /** the result bits a term's source bits land on */
-export function placeBits(mask: bigint, shift: number): bigint {
+function placeBits(mask: bigint, shift: number): bigint {
   return shift >= 0 ? (mask << BigInt(shift)) & MARK_ALL : mask >> BigInt(-shift);
 }
 
@@ -319,12 +319,9 @@ export function ruleMarkSelector(rule: Rule): { readonly value: bigint; readonly
 }
 
 /** the meta mark bits the ip rules (both families) look at */
-export function ruleReadBits(state: NetworkState, filter: (rule: Rule) => boolean = () => true): bigint {
+export function ruleReadBits(state: NetworkState): bigint {
   let bits = 0n;
-  for (const rule of [...state.rules4, ...state.rules6]) {
-    const sel = ruleMarkSelector(rule);
-    if (sel && filter(rule)) bits |= sel.mask;
-  }
+  for (const rule of [...state.rules4, ...state.rules6]) bits |= ruleMarkSelector(rule)?.mask ?? 0n;
   return bits;
 }
 
@@ -347,7 +344,8 @@ export function reachingBaseChains(table: NfTable): Map<string, NfChain[]> {
   return out;
 }
 
-function jumpTargets(rule: NfRule, table: NfTable): string[] {
+/** the chains a rule jumps or goes to, also through a verdict map */
+export function jumpTargets(rule: NfRule, table: NfTable): string[] {
   const out: string[] = [];
   for (const st of rule.statements) {
     if (st.kind === 'verdict' && (st.verdict.kind === 'jump' || st.verdict.kind === 'goto')) out.push(st.verdict.chain);

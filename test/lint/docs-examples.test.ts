@@ -37,12 +37,11 @@ async function exampleInput(name: string, example: Example, where: string): Prom
     const parsed = parseSnapshot(JSON.parse(JSON.stringify(await captureSnapshot({ netns: host.router }))) as unknown, { name: host.router });
     assert.deepEqual(parsed.diagnostics.filter((d) => d.severity === 'error'), [], `${where}: the capture has errors`);
     const io = memoryIo();
-    const config = intent === undefined ? undefined : join(dir, 'pbr.yaml');
-    if (config !== undefined) writeFileSync(config, intent ?? '');
-    const input = await lintInput({ json: false, ...(config === undefined ? {} : { config }) }, { io, loadState: () => Promise.resolve(parsed.value) }).catch((error: Error) => {
+    const config = join(dir, 'pbr.yaml');
+    if (intent !== undefined) writeFileSync(config, intent);
+    return await lintInput({ json: false, ...(intent === undefined ? {} : { config }) }, { io, loadState: () => Promise.resolve(parsed.value) }).catch((error: Error) => {
       throw new Error(`${where}: the intent: ${error.message}\n${io.stderr.text}`);
     });
-    return input;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await deleteBaseHost(host);

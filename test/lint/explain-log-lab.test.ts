@@ -1,13 +1,13 @@
 // `pbr explain-log` on a real drop: a strict-rp_filter router whose ping replies come back on its second uplink.
 // The router logs the martian (log_martians), the test reads the real kernel line from dmesg, feeds it with a
-// snapshot of the router to `pbr explain-log`, applies the first fix it gives, and sees the real replies arrive.
+// snapshot of the router to `pbr explain-log`, applies each fix it gives (alone), and sees the real replies arrive.
 //
 //   client ── lan ┐ router ┌ kwan1 192.0.2.2 ───── isp1 192.0.2.1    ┐ inet: 203.0.113.213 on lo,
 //   10.213.0.2    │        └ kwan2 198.51.100.2 ── isp2 198.51.100.1 ┘ 10.213.0.0/24 back via isp2
 //
-// The router marks everything from lan (nft) and `fwmark 0x1 lookup 200` sends it out kwan2; the replies arrive
-// on kwan2, but the reverse lookup (iif lan, no mark) ends in main, whose default leaves by kwan1: strict
-// rp_filter drops them. Needs root, ip netns, nft, ping and a readable dmesg; skips otherwise, unless
+// The router marks everything from lan (nft `inet pbr`, the mark saved in the connection) and `fwmark 0x1 lookup
+// 200` sends it out kwan2; the replies arrive on kwan2, but the reverse lookup (iif lan, no mark) ends in main,
+// whose default leaves by kwan1: strict rp_filter drops them. Needs root, ip netns, nft, ping and a readable dmesg; skips otherwise, unless
 // PBR_REQUIRE_NETNS=1 (then it fails).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +56,7 @@ async function buildLab(): Promise<void> {
     'addr add 10.213.0.1/24 dev lan', 'addr add 192.0.2.2/24 dev kwan1', 'addr add 198.51.100.2/24 dev kwan2',
     'route add default via 192.0.2.1 dev kwan1',
     'route add default via 198.51.100.1 dev kwan2 table 200',
+    'route add 10.213.0.0/24 dev lan table 200',
     'rule add pref 1000 fwmark 0x1 lookup 200',
   ]);
   await ipBatch(NS.client, ['link set lo up', 'link set eth0 up', `addr add ${CLIENT}/24 dev eth0`, 'route add default via 10.213.0.1']);
@@ -65,19 +66,27 @@ async function buildLab(): Promise<void> {
     'route add 10.213.0.0/24 via 198.51.100.2 dev isp2',
   ]);
   await sysctls(NS.inet, { 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.isp1.rp_filter': 0, 'net.ipv4.conf.isp2.rp_filter': 0 });
+  await resetRouter();
+}
+
+/** The router's policy and strict rp_filter, as before any fix: the mark is saved in the connection, never restored. */
+async function resetRouter(): Promise<void> {
   await sysctls(NS.router, {
     'net.ipv4.ip_forward': 1,
     'net.ipv4.conf.all.rp_filter': 1,
     'net.ipv4.conf.lan.rp_filter': 0, 'net.ipv4.conf.kwan1.rp_filter': 0, 'net.ipv4.conf.kwan2.rp_filter': 0,
+    'net.ipv4.conf.all.src_valid_mark': 0, 'net.ipv4.conf.kwan2.src_valid_mark': 0,
     'net.ipv4.conf.all.log_martians': 1,
   });
-  await must(['nft', '-f', '-'], NS.router, `table inet pbrk {
+  await must(['nft', '-f', '-'], NS.router, `flush ruleset
+table inet pbr {
   chain prerouting {
     type filter hook prerouting priority mangle; policy accept;
-    iifname "lan" meta mark set 0x1
+    iifname "lan" meta mark set 0x1 ct mark set meta mark
   }
 }
 `);
+  await runProgram(['ip', '-n', NS.router, 'route', 'del', SERVER, 'table', 'main']);
 }
 
 async function ping(): Promise<boolean> {
@@ -114,7 +123,7 @@ async function pbr(args: readonly string[]): Promise<ExecResult> {
   return runProgram([process.execPath, '--import', 'tsx', PBR_CLI, ...args]);
 }
 
-test('explain-log lab: the real martian line explained on a snapshot of the router, the fix applied, the replies through', { timeout: 60_000 }, async (t) => {
+test('explain-log lab: the real martian line explained on a snapshot of the router, each fix applied, the replies through', { timeout: 60_000 }, async (t) => {
   const reason = await unavailableReason();
   if (reason) {
     if (process.env['PBR_REQUIRE_NETNS'] === '1') assert.fail(`PBR_REQUIRE_NETNS=1 but ${reason}`);
@@ -165,10 +174,14 @@ test('explain-log lab: the real martian line explained on a snapshot of the rout
     assert.match(text.stdout, /dropped by: rp_filter strict/);
     assert.match(text.stdout, /reverse lookup: forwarded out lan; iif lan, rule 32766 → table main: default via 192\.0\.2\.1 dev kwan1/);
 
-    const [fix] = entry.fixes[0]?.commands ?? [];
-    assert.ok(fix);
-    await must(fix.split(' '), NS.router);
-    assert.equal(await ping(), true, `the replies arrive once "${fix}" is applied`);
+    // every fix, applied alone to the strict router, lets the real replies through; the first is the smallest
+    for (const fix of entry.fixes) {
+      await resetRouter();
+      assert.equal(await ping(), false, 'dropped again before the fix');
+      for (const command of fix.commands) await must(command.split(' '), NS.router);
+      assert.equal(await ping(), true, `the replies arrive once "${fix.commands.join('; ')}" is applied`);
+      t.diagnostic(`fix applied, replies through: ${fix.commands.join('; ')}`);
+    }
   } finally {
     await runProgram(['ip', '-force', '-batch', '-'], { input: Object.values(NS).map((n) => `netns del ${n}\n`).join('') });
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Ipv4StateBuilder } from '../../engine/ipv4/test-support.ts';
 import type { Intent, PolicyMatch } from '../../model/intent.ts';
 import type { NetworkState } from '../../model/network-state.ts';
-import { DEFAULT_OPTIONS, policy, prefix, uplink, withIpv6Address } from '../../plan/test-support.ts';
+import { addr, DEFAULT_OPTIONS, policy, prefix, uplink, withIpv6Address } from '../../plan/test-support.ts';
 import { check } from './forwarding-off.ts';
 
 const lan = { name: 'lan', detached: false };
@@ -86,4 +86,21 @@ test('forwarding-off: intent policies for forwarded traffic while forwarding sta
   for (const c of cases) assert.deepEqual(summary(state, intent(c.match, c.forwarding)), c.want, c.name);
   // near-identical: the LAN device forwards
   assert.deepEqual(summary(router({ lan: 1 }, 'none'), intent({ src: [prefix('10.0.0.0/24')] }, false)), []);
+});
+
+test('forwarding-off: an intent policy routed for IPv6 too needs net.ipv6.conf.all.forwarding', () => {
+  const withV6 = (v6forwarding: number): NetworkState => {
+    const state = router({}, 'none');
+    return { ...state, sysctls: new Map([...state.sysctls, ['net/ipv6/conf/all/forwarding', String(v6forwarding)]]) };
+  };
+  const v6Intent = (): Intent => ({
+    ...intent({ iif: 'lan' }, false),
+    uplinks: [uplink('isp1', 'wan1', '192.0.2.1'), uplink('isp2', 'wan2', '198.51.100.1', { gateway6: addr('2001:db8:2::1') })],
+  });
+  const findings = check.run({ state: withV6(0), intent: v6Intent() });
+  assert.deepEqual(findings.map((f) => f.objects.join(', ')), ['policy office, dev lan']);
+  assert.match(findings[0]?.message ?? '', /net\.ipv6\.conf\.all\.forwarding is 0/);
+  assert.deepEqual(summary(withV6(1), v6Intent()), []);
+  // the uplink carries no IPv6: IPv6 forwarding does not matter to the policy
+  assert.deepEqual(summary(withV6(0), intent({ iif: 'lan' }, false)), []);
 });

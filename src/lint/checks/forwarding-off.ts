@@ -2,7 +2,7 @@
 import type { Family, IpPrefix } from '../../addr/types.ts';
 import { prefixContainsPrefix } from '../../addr/prefix.ts';
 import { Sysctls } from '../../engine/sysctl.ts';
-import { policyFamilies } from '../../intent/policy-families.ts';
+import { matchFamilies, uplinkFamilies, viaUplinks } from '../../intent/policy-families.ts';
 import type { Intent } from '../../model/intent.ts';
 import type { LintCheck, LintFinding } from '../../model/lint.ts';
 import type { NetworkState } from '../../model/network-state.ts';
@@ -72,9 +72,12 @@ function intentFindings(state: NetworkState, intent: Intent, sysctls: Sysctls): 
   // with `forwarding: true` pbr apply turns it on itself
   if (intent.options.forwarding) return [];
   const uplinkDevs = new Set(intent.uplinks.map((u) => u.interface));
+  const uplinks = new Map(intent.uplinks.map((u) => [u.name, u]));
   const findings: LintFinding[] = [];
   for (const policy of intent.policies) {
-    const families = policyFamilies(policy, intent.uplinks);
+    // the families pbr routes the policy in: those its match selects that some uplink of it carries (compileIntent)
+    const carried = viaUplinks(policy.via).flatMap((name) => uplinks.get(name) ?? []).flatMap(uplinkFamilies);
+    const families = matchFamilies(policy.match).filter((f) => carried.includes(f));
     const targets: { family: Family; dev: string; why: string }[] = [];
     const iif = policy.match.iif;
     if (iif !== undefined && forwardingCandidate(state, iif)) {

@@ -5,7 +5,7 @@ import { traceJourney } from '../../engine/journey/trace-journey.ts';
 import type { LintCheck, LintFinding } from '../../model/lint.ts';
 import type { NfChain, NfRule, NfStatement, NfTable } from '../../model/netfilter.ts';
 import type { NetworkState } from '../../model/network-state.ts';
-import { changedBitsOf, describePlace, evalMarkExpr, markKeyOf, reachingBaseChains, readBitsOf, ruleReadBits, type MarkPlace } from '../mark-bits.ts';
+import { changedBitsOf, describePlace, evalMarkExpr, jumpTargets, markKeyOf, reachingBaseChains, readBitsOf, ruleReadBits, type MarkPlace } from '../mark-bits.ts';
 
 const ID = 'reply-mark-lost';
 
@@ -37,10 +37,6 @@ function iifNames(rule: NfRule): string[] {
   return out;
 }
 
-function jumpTargets(rule: NfRule): string[] {
-  return rule.statements.flatMap((st) => (st.kind === 'verdict' && (st.verdict.kind === 'jump' || st.verdict.kind === 'goto') ? [st.verdict.chain] : []));
-}
-
 /** A mark for routing (bits ip rules read) or a ct mark: what steers a connection. */
 function steers(st: NfStatement, table: NfTable, routed: bigint): boolean {
   if (st.kind !== 'set') return false;
@@ -56,7 +52,7 @@ function chainSteers(table: NfTable, name: string, routed: bigint, seen: Set<str
   const chain = table.chains.find((c) => c.name === name);
   for (const rule of chain?.rules ?? []) {
     if (chain && rule.statements.some((st) => steers(st, table, routed))) return { table, chain, rule };
-    for (const target of jumpTargets(rule)) {
+    for (const target of jumpTargets(rule, table)) {
       const found = chainSteers(table, target, routed, seen);
       if (found) return found;
     }
@@ -80,7 +76,7 @@ function steeringOnUplinks(state: NetworkState, uplinks: ReadonlySet<string>, ro
       for (const rule of chain.rules) {
         const devs = iifNames(rule).filter((d) => uplinks.has(d));
         if (devs.length === 0) continue;
-        const marks = rule.statements.some((st) => steers(st, table, routed)) || jumpTargets(rule).some((t) => chainSteers(table, t, routed) !== undefined);
+        const marks = rule.statements.some((st) => steers(st, table, routed)) || jumpTargets(rule, table).some((t) => chainSteers(table, t, routed) !== undefined);
         if (!marks) continue;
         for (const dev of devs) if (!out.some((s) => s.dev === dev)) out.push({ dev, entry: { table, chain, rule } });
       }

@@ -23,7 +23,10 @@ interface Candidate {
   readonly route: Route;
 }
 
-/** The addresses the tables send out of `dev`: a representative of each route's prefix, and the gateways. */
+/** Sources tried per interface: enough for the default and the policy tables' routes, bounded on full routing tables. */
+const MAX_CANDIDATES = 16;
+
+/** The addresses the tables send out of `dev`, widest routes first: a representative of each route's prefix, and the gateways. */
 function candidatesOf(state: NetworkState, dev: string): Candidate[] {
   const seen = new Set<number>();
   const out: Candidate[] = [];
@@ -32,14 +35,16 @@ function candidatesOf(state: NetworkState, dev: string): Candidate[] {
     seen.add(src.value);
     out.push({ src, route });
   };
-  const routes = state.routes.filter((r) => r.family === 4 && r.table !== RT_TABLE_LOCAL && r.type === 'unicast' && r.nexthops.some((nh) => nh.dev === dev));
+  const routes = state.routes
+    .filter((r) => r.family === 4 && r.table !== RT_TABLE_LOCAL && r.type === 'unicast' && r.nexthops.some((nh) => nh.dev === dev))
+    .sort((a, b) => a.dst.length - b.dst.length || a.order - b.order);
   for (const route of routes) {
     const { address, length } = route.dst;
     if (address.family !== 4) continue;
     add(length === 0 ? ANY_INTERNET_SOURCE : length >= 31 ? address : makeIpv4((address.value + 1) >>> 0), route);
     for (const nh of route.nexthops) if (nh.dev === dev && nh.gateway?.family === 4) add(nh.gateway, route);
   }
-  return out;
+  return out.slice(0, MAX_CANDIDATES);
 }
 
 function readsCtMark(expr: NfExpr): boolean {

@@ -100,6 +100,11 @@ test('rule-shadowed: the message names both rules as ip rule show prints them, t
   assert.match(f.hint, /`ip rule del pref 200`/);
 });
 
+test('rule-shadowed: with a shared pref, the delete command names the rule fully', () => {
+  const [f] = check.run({ state: router([{ priority: 100, table: 100 }, { priority: 100, fwmark: 1, fwmask: ALL, table: 200 }]).build() });
+  assert.match(f?.hint ?? '', /`ip rule del pref 100 from all fwmark 0x1 lookup 200`/);
+});
+
 test('rule-shadowed: IPv6 rules are checked on their own', () => {
   const build = (later: string) =>
     new Ipv6StateBuilder()

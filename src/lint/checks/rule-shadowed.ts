@@ -3,6 +3,7 @@ import type { IpPrefix } from '../../addr/types.ts';
 import { prefixContainsPrefix } from '../../addr/prefix.ts';
 import type { LintCheck, LintFinding } from '../../model/lint.ts';
 import type { NetworkState, PortRange, Route, Rule, RuleInterface } from '../../model/network-state.ts';
+import { ruleWords } from '../../model/rule-words.ts';
 import { describeRule, isDefaultRule, ruleObject, tableObject } from '../rule-text.ts';
 import { tableRoutes } from '../table-routes.ts';
 
@@ -116,6 +117,15 @@ function whyTerminal(state: NetworkState, rule: Rule, targetIndex: number | unde
   }
 }
 
+/** `ip rule del pref N`, with the rule's selectors and action when another rule shares the pref (del takes the first match). */
+function deleteCommand(state: NetworkState, rules: readonly Rule[], rule: Rule): string {
+  const head = `ip${rule.family === 6 ? ' -6' : ''} rule del pref ${rule.priority}`;
+  if (rules.filter((r) => r.priority === rule.priority).length < 2) return head;
+  const words = ruleWords(rule, { tables: state.rtTables, details: false, hasPref: (pref) => rules.some((r) => r.priority === pref) });
+  // the bracketed notes ([unresolved]) are ip's comments, not arguments
+  return `${head} ${words.filter((w) => !w.text.startsWith(' [')).map((w) => w.text).join('')}`;
+}
+
 /** For each goto rule, the index of its target: the first later rule whose pref is the target (unresolved: none). */
 function gotoTargets(rules: readonly Rule[]): Map<number, number> {
   const targets = new Map<number, number>();
@@ -142,7 +152,6 @@ function shadowsIn(state: NetworkState, rules: readonly Rule[]): LintFinding[] {
       if (earlier.action === 'goto' && (target === undefined || target <= j)) continue;
       const why = whyTerminal(state, earlier, target);
       if (why === undefined || bypassed(i, j)) continue;
-      const ip = later.family === 6 ? 'ip -6' : 'ip';
       findings.push({
         id: ID,
         severity: 'warning',
@@ -151,7 +160,7 @@ function shadowsIn(state: NetworkState, rules: readonly Rule[]): LintFinding[] {
           `selects every packet it would select, and ${why}`,
         hint:
           `if rule ${later.priority} should win, re-add it with a pref below ${earlier.priority} or narrow rule ${earlier.priority}'s selectors; ` +
-          `if it is left over, delete it with \`${ip} rule del pref ${later.priority}\``,
+          `if it is left over, delete it with \`${deleteCommand(state, rules, later)}\``,
         objects: [ruleObject(later), ruleObject(earlier)],
       });
       return;

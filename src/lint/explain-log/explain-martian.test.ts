@@ -10,6 +10,7 @@ function router(extra: (b: Ipv4StateBuilder) => Ipv4StateBuilder = (b) => b): Ne
   const b = baseRouter()
     .rule({ priority: 1000, fwmark: 1, fwmask: 0xffffffff, table: 200 })
     .route({ dst: '0.0.0.0/0', via: '198.51.100.1', dev: 'wan2', table: 200 })
+    .route({ dst: '10.0.0.0/24', dev: 'lan0', table: 200 })
     .sysctl('net.ipv4.ip_forward', 1)
     .sysctl('net.ipv4.conf.all.forwarding', 1)
     .sysctl('net.ipv4.conf.lan0.forwarding', 1)
@@ -29,6 +30,21 @@ const cases: readonly { name: string; state: () => NetworkState; pkt: MartianPac
     verdict: 'fixable',
     check: 'rp_filter strict',
     fixes: ['sysctl -w net.ipv4.conf.wan2.rp_filter=2', 'sysctl -w net.ipv4.conf.wan2.src_valid_mark=1', 'ip route add 203.0.113.10 via 198.51.100.1 dev wan2 table main'],
+  },
+  {
+    name: 'a restored mark would send the reply back out of wan2 (table 200 has no LAN route): no src_valid_mark fix',
+    state: () =>
+      baseRouter()
+        .rule({ priority: 1000, fwmark: 1, fwmask: 0xffffffff, table: 200 })
+        .route({ dst: '0.0.0.0/0', via: '198.51.100.1', dev: 'wan2', table: 200 })
+        .sysctl('net.ipv4.conf.all.forwarding', 1)
+        .sysctl('net.ipv4.conf.wan2.forwarding', 1)
+        .sysctl('net.ipv4.conf.all.rp_filter', 1)
+        .build(),
+    pkt: source('203.0.113.10', '10.0.0.2'),
+    verdict: 'fixable',
+    check: 'rp_filter strict',
+    fixes: ['sysctl -w net.ipv4.conf.wan2.rp_filter=2', 'ip route add 203.0.113.10 via 198.51.100.1 dev wan2 table main'],
   },
   { name: 'the same reply with loose rp_filter is accepted', state: () => router((b) => b.sysctl('net.ipv4.conf.wan2.rp_filter', 2)), pkt: source('203.0.113.10', '10.0.0.2'), verdict: 'accepted', check: 'none on this state', fixes: [] },
   {

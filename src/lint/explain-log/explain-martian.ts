@@ -3,9 +3,9 @@ import { formatIp, ipv4Netmask } from '../../addr/address.ts';
 import { isLimitedBroadcast, isLoopback4, isMulticast, isZeronet } from '../../addr/classify.ts';
 import { prefixContains } from '../../addr/prefix.ts';
 import type { IpAddress, Ipv4Address } from '../../addr/types.ts';
-import { createEngine } from '../../engine/engine.ts';
+import { createEngine, type Engine } from '../../engine/engine.ts';
 import { Sysctls } from '../../engine/sysctl.ts';
-import { RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, type NetworkState, type Route } from '../../model/network-state.ts';
+import { RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, type NetworkState, type Route } from '../../model/network-state.ts';
 import type { RouteAnswer } from '../../model/route-query.ts';
 import { tableName } from '../../model/rt-tables.ts';
 import { describeReversePath, lookupReversePath4, type ReversePath } from './reverse-path.ts';
@@ -79,12 +79,39 @@ function withSysctls(state: NetworkState, values: Readonly<Record<string, string
   return { ...state, sysctls };
 }
 
-function queryInput(state: NetworkState, pkt: MartianPacket, mark = 0, explain = false): RouteAnswer {
-  return createEngine(state).routeGet({ family: 4, dst: pkt.dst, from: pkt.src, iif: pkt.dev, ...(mark !== 0 ? { mark } : {}) }, { explain });
+/** One engine per state: a lint run or a log asks many questions of the same state. */
+const engines = new WeakMap<NetworkState, Engine>();
+
+function engineFor(state: NetworkState): Engine {
+  let engine = engines.get(state);
+  if (!engine) {
+    engine = createEngine(state);
+    engines.set(state, engine);
+  }
+  return engine;
 }
 
-function passes(state: NetworkState, pkt: MartianPacket, mark = 0): boolean {
-  return queryInput(state, pkt, mark).ok;
+function queryInput(state: NetworkState, pkt: MartianPacket, mark = 0, explain = false): RouteAnswer {
+  return engineFor(state).routeGet({ family: 4, dst: pkt.dst, from: pkt.src, iif: pkt.dev, ...(mark !== 0 ? { mark } : {}) }, { explain });
+}
+
+/** Where the packet goes once the drop is gone: the device it is forwarded to, or local delivery. */
+type Destination = { readonly kind: 'local' } | { readonly kind: 'forward'; readonly dev: string };
+
+/** The fix lets the packet through to where the policy sends it (a restored mark must not send the reply elsewhere). */
+function passes(state: NetworkState, pkt: MartianPacket, to: Destination | undefined, mark = 0): boolean {
+  return reaches(queryInput(state, pkt, mark), to);
+}
+
+function reaches(answer: RouteAnswer, to: Destination | undefined): boolean {
+  if (!answer.ok) return false;
+  if (!to) return true;
+  const local = answer.route.type === 'local' || answer.route.type === 'broadcast';
+  return to.kind === 'local' ? local : !local && answer.route.dev === to.dev;
+}
+
+function destinationOf(path: ReversePath): Destination | undefined {
+  return path.forward.kind === 'none' ? undefined : path.forward;
 }
 
 /** The first failing check of an engine answer, as its explain step says it. */
@@ -129,8 +156,9 @@ function gatewayVia(state: NetworkState, dev: string): IpAddress | undefined {
 }
 
 function routeFix(state: NetworkState, pkt: MartianPacket, path: ReversePath): MartianFix | undefined {
-  if (!path.rule || path.rule.table === 0) return undefined;
-  const table = path.rule.table;
+  // no rule ended the reverse lookup (nothing matched anywhere): the route goes to main, which rule 32766 looks up
+  const table = path.rule ? path.rule.table : RT_TABLE_MAIN;
+  if (table === 0) return undefined;
   const gw = gatewayVia(state, pkt.dev);
   const route: Route = {
     family: 4,
@@ -139,32 +167,35 @@ function routeFix(state: NetworkState, pkt: MartianPacket, path: ReversePath): M
     dst: { address: pkt.src, length: 32 },
     tos: 0,
     metric: 0,
-    scope: gw ? RT_SCOPE_UNIVERSE : 253,
+    scope: gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
     protocol: 'boot',
     nexthops: [{ ...(gw ? { gateway: gw } : {}), dev: pkt.dev, weight: 1, onlink: false, dead: false, linkdown: false, flags: [] }],
     flags: [],
     order: state.routes.length,
   };
-  if (!passes({ ...state, routes: [...state.routes, route] }, pkt)) return undefined;
+  if (!passes({ ...state, routes: [...state.routes, route] }, pkt, destinationOf(path))) return undefined;
   const name = tableName(state.rtTables, table);
   const src = formatIp(pkt.src);
+  const used = path.rule ? `which the reverse lookup used (rule ${path.rule.pref})` : 'as the reverse lookup found no route anywhere';
   return {
     label: `a route back via ${pkt.dev} in table ${name}`,
-    text: `add a route back to ${src} via ${pkt.dev} in table ${name}, which the reverse lookup used (rule ${path.rule.pref}); note it also sends this host's own traffic to ${src} out ${pkt.dev}`,
+    text: `add a route back to ${src} via ${pkt.dev} in table ${name}, ${used}; note it also sends this host's own traffic to ${src} out ${pkt.dev}`,
     commands: [`ip route add ${src}${gw ? ` via ${formatIp(gw)}` : ''} dev ${pkt.dev} table ${name}`],
   };
 }
 
-function srcValidMarkFix(state: NetworkState, pkt: MartianPacket): MartianFix | undefined {
+function srcValidMarkFix(state: NetworkState, pkt: MartianPacket, path: ReversePath): MartianFix | undefined {
   const sysctls = Sysctls.of(state);
   if (sysctls.srcValidMark(pkt.dev)) return undefined;
-  const marked = withSysctls(state, { [`net/ipv4/conf/${pkt.dev}/src_valid_mark`]: '1' });
-  const rule = state.rules4.find((r) => r.action === 'lookup' && r.fwmark !== 0 && passes(marked, pkt, r.fwmark));
+  const marked = createEngine(withSysctls(state, { [`net/ipv4/conf/${pkt.dev}/src_valid_mark`]: '1' }));
+  const rule = state.rules4.find(
+    (r) => r.action === 'lookup' && r.fwmark !== 0 && reaches(marked.routeGet({ family: 4, dst: pkt.dst, from: pkt.src, iif: pkt.dev, mark: r.fwmark }), destinationOf(path)),
+  );
   if (!rule) return undefined;
   const mark = `0x${rule.fwmark.toString(16)}`;
   return {
     label: `src_valid_mark=1 with mark ${mark} restored from conntrack on ${pkt.dev}`,
-    text: `keep rp_filter strict and let the reverse lookup see the packet's mark: src_valid_mark=1 on ${pkt.dev}, with mark ${mark} restored from conntrack on packets arriving on ${pkt.dev} (rule ${rule.priority} fwmark ${mark} → table ${tableName(state.rtTables, rule.table)} routes back via ${pkt.dev}; with iptables: \`-t mangle -A PREROUTING -i ${pkt.dev} -j CONNMARK --restore-mark\`)`,
+    text: `keep rp_filter strict and let the reverse lookup see the packet's mark: src_valid_mark=1 on ${pkt.dev}, with mark ${mark} saved in the connection where it is set (\`ct mark set meta mark\`) and restored on packets arriving on ${pkt.dev} (rule ${rule.priority} fwmark ${mark} → table ${tableName(state.rtTables, rule.table)} routes back via ${pkt.dev}; with iptables: \`-t mangle -A PREROUTING -i ${pkt.dev} -j CONNMARK --restore-mark\`)`,
     commands: [
       `sysctl -w net.ipv4.conf.${pkt.dev}.src_valid_mark=1`,
       `nft add rule inet pbr prerouting iifname "${pkt.dev}" meta mark set ct mark`,
@@ -172,11 +203,11 @@ function srcValidMarkFix(state: NetworkState, pkt: MartianPacket): MartianFix | 
   };
 }
 
-function looseFix(state: NetworkState, pkt: MartianPacket, rpf: number): MartianFix | undefined {
+function looseFix(state: NetworkState, pkt: MartianPacket, path: ReversePath, rpf: number): MartianFix | undefined {
   if (rpf !== 1) return undefined;
   const all = Sysctls.of(state).ipv4ConfValue('all', 'rp_filter');
   const values: Record<string, string> = { [`net/ipv4/conf/${pkt.dev}/rp_filter`]: '2' };
-  if (!passes(withSysctls(state, values), pkt)) return undefined;
+  if (!passes(withSysctls(state, values), pkt, destinationOf(path))) return undefined;
   return {
     label: `loose rp_filter on ${pkt.dev}`,
     text: `set rp_filter to loose (2) on ${pkt.dev}: the source must be reachable by some route, not necessarily back through ${pkt.dev}${all === 1 ? ' (all stays 1; the kernel uses the larger of all and the device)' : ''}`,
@@ -224,7 +255,7 @@ function explainSource(state: NetworkState, pkt: MartianPacket): MartianExplanat
     'errno' in path.route
       ? `rp_filter is ${rpFilterMode(rpf)} on ${pkt.dev} and there is no route back to ${formatIp(pkt.src)}: ${lookup}`
       : `rp_filter is ${rpFilterMode(rpf)} on ${pkt.dev} and the route back to ${formatIp(pkt.src)} leaves by ${path.route.devs.join(', ') || 'no device'}, not ${pkt.dev}: ${lookup}`;
-  const fixes = [looseFix(state, pkt, rpf), srcValidMarkFix(state, pkt), routeFix(state, pkt, path)].filter((f): f is MartianFix => f !== undefined);
+  const fixes = [looseFix(state, pkt, path, rpf), srcValidMarkFix(state, pkt, path), routeFix(state, pkt, path)].filter((f): f is MartianFix => f !== undefined);
   return { verdict: fixes.length > 0 ? 'fixable' : 'unexplained', check, reason, rpFilter: rpf, reversePath: path, fixes };
 }
 
