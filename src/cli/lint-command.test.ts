@@ -62,6 +62,12 @@ test('pbr lint on a host without problems prints nothing and exits 0', async () 
   assert.equal(io.stdout.text, '');
 });
 
+test('pbr lint -c: the example intent applied to the example host leaves nothing to report', async () => {
+  const io = memoryIo();
+  assert.equal(await runCli(['lint', '--snapshot', EXAMPLE_SNAPSHOT, '-c', EXAMPLE_INTENT], io), 0, io.stderr.text);
+  assert.equal(io.stdout.text, '');
+});
+
 test('pbr lint: the recorded example host has nothing at warning or above: exit 0', async () => {
   const io = memoryIo();
   assert.equal(await runCli(['lint', '--snapshot', EXAMPLE_SNAPSHOT, '--json'], io), 0, io.stderr.text);

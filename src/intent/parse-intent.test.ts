@@ -19,7 +19,7 @@ test('parseIntent: examples/pbr.yaml is valid and names the example host\'s upli
   const r = parseIntent(text, 'examples/pbr.yaml');
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   assert.deepEqual(r.value?.uplinks.map((u) => [u.name, u.interface]), [['isp1', 'wan1'], ['isp2', 'wan2']]);
-  assert.deepEqual(r.value?.policies.map((p) => p.name), ['ssh-via-isp2', 'web-via-isp1', 'office', 'backup-first']);
+  assert.deepEqual(r.value?.policies.map((p) => p.name), ['ssh-via-isp2', 'web-via-isp1', 'office', 'office-v6', 'backup-first']);
   assert.equal(r.value?.options.forwarding, true);
 });
 
