@@ -1,5 +1,4 @@
 // `pbr doctor`: what the kernel offers, the tools present, the sysctls that matter, and lint on a fresh capture.
-import pc from 'picocolors';
 import { captureSnapshot } from '../host/capture-snapshot.ts';
 import { readKernelFacts, runCapabilityTrials, type KernelFacts } from '../host/doctor-kernel.ts';
 import { probeTools } from '../host/doctor-tools.ts';
@@ -12,7 +11,8 @@ import { formatDiagnostic } from '../model/diagnostics.ts';
 import type { LintFinding, LintInput } from '../model/lint.ts';
 import type { SnapshotFile } from '../model/snapshot.ts';
 import { parseSnapshot } from '../parse/snapshot.ts';
-import { renderDoctorJson, renderDoctorText, type DoctorPalette } from '../render/doctor.ts';
+import { renderDoctorJson, renderDoctorText } from '../render/doctor.ts';
+import { paletteFor } from './palette.ts';
 import type { CliIo } from './io.ts';
 
 export interface DoctorArgs {
@@ -36,11 +36,6 @@ export const HOST_PROBES: DoctorProbes = {
   probeTools: (defs) => probeTools(defs),
   runLint: (input) => runLint(input),
 };
-
-function palette(color: boolean): DoctorPalette {
-  const c = pc.createColors(color);
-  return { good: c.green, bad: c.red, warn: c.yellow, dim: c.dim, bold: c.bold };
-}
 
 /** Builds the report from the probes; a failed capture throws (SystemError, exit 4). */
 export async function buildDoctorReport(args: DoctorArgs, probes: DoctorProbes, io: CliIo): Promise<DoctorReport> {
@@ -78,6 +73,6 @@ export async function buildDoctorReport(args: DoctorArgs, probes: DoctorProbes, 
 export async function runDoctor(args: DoctorArgs, io: CliIo, probes: DoctorProbes = HOST_PROBES): Promise<number> {
   const report = await buildDoctorReport(args, probes, io);
   if (args.json) io.stdout.write(`${JSON.stringify(renderDoctorJson(report), null, 2)}\n`);
-  else io.stdout.write(renderDoctorText(report, palette(io.stdout.color)));
+  else io.stdout.write(renderDoctorText(report, paletteFor(io.stdout.color)));
   return doctorExitStatus(summarizeDoctor(report));
 }

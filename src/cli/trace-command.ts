@@ -1,5 +1,4 @@
 // `pbr trace`: one packet (and on request its reply) through netfilter hooks and routing decisions.
-import pc from 'picocolors';
 import type { Family } from '../addr/types.ts';
 import { ExitCode, UsageError } from '../model/errors.ts';
 import type { JourneyResult, TraceRequest } from '../model/journey.ts';
@@ -7,10 +6,10 @@ import type { NetworkState } from '../model/network-state.ts';
 import { BUILTIN_SERVICES, indexServices, type ServiceIndex } from '../model/services.ts';
 import { parseEtcServices } from '../parse/etc-services.ts';
 import { renderTrace } from '../render/trace.ts';
-import type { TracePalette } from '../render/trace-text.ts';
+import { paletteFor } from './palette.ts';
 import { DeviceIndex } from './devices.ts';
 import { TRACE_HELP } from './help.ts';
-import type { CliIo, OutputStream } from './io.ts';
+import type { CliIo } from './io.ts';
 import { parseTraceArgs } from './trace-args.ts';
 
 export interface TraceOptions {
@@ -40,11 +39,6 @@ export async function loadServiceIndex(readText: (path: string) => Promise<strin
     // unreadable: the built-in table below
   }
   return indexServices(BUILTIN_SERVICES);
-}
-
-export function tracePaletteFor(stream: OutputStream): TracePalette {
-  const c = pc.createColors(stream.color);
-  return { ifname: c.cyan, addr: c.magenta, good: c.green, bad: c.red, warn: c.yellow, dim: c.dim, bold: c.bold };
 }
 
 /** The request with its device names as the snapshot spells them (ll_name_to_index(): a name or "if<N>"). */
@@ -81,7 +75,7 @@ export async function runTrace(args: readonly string[], opts: TraceOptions, deps
   const result = deps.traceJourney(state, resolveDevices(parsed.request, state));
   const refused = result.outcomes.length === 0 ? result.diagnostics.find((d) => d.severity === 'error') : undefined;
   if (refused) throw new UsageError(refused.message, refused.hint);
-  const out = renderTrace(result, { json: opts.json, tables: state.rtTables, palette: tracePaletteFor(deps.io.stdout) });
+  const out = renderTrace(result, { json: opts.json, tables: state.rtTables, palette: paletteFor(deps.io.stdout.color) });
   deps.io.stdout.write(out.stdout);
   deps.io.stderr.write(out.stderr);
   return ExitCode.ok;

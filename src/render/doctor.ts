@@ -3,21 +3,11 @@ import type { Severity } from '../model/diagnostics.ts';
 import type { CapabilityResult } from '../lint/doctor/kernel-capabilities.ts';
 import { doctorExitStatus, summarizeDoctor, type DoctorReport, type DoctorSummary } from '../lint/doctor/report.ts';
 import type { ToolResult } from '../lint/doctor/tools.ts';
+import { PLAIN_PALETTE, type Palette } from './palette.ts';
 
-/** Colour hooks (identity when colour is off). */
-export interface DoctorPalette {
-  readonly good: (s: string) => string;
-  readonly bad: (s: string) => string;
-  readonly warn: (s: string) => string;
-  readonly dim: (s: string) => string;
-  readonly bold: (s: string) => string;
-}
-
-const id = (s: string): string => s;
-export const PLAIN_DOCTOR_PALETTE: DoctorPalette = { good: id, bad: id, warn: id, dim: id, bold: id };
 
 /** ✓ fine · ✗ error or warning · ! worth a look · ? unknown. The same marks on a terminal and in a pipe: the words beside them carry the meaning. */
-function mark(c: DoctorPalette, severity: Severity | 'ok' | 'unknown'): string {
+function mark(c: Palette, severity: Severity | 'ok' | 'unknown'): string {
   switch (severity) {
     case 'ok':
       return c.good('✓');
@@ -30,14 +20,14 @@ function mark(c: DoctorPalette, severity: Severity | 'ok' | 'unknown'): string {
   }
 }
 
-function capabilityLine(r: CapabilityResult, c: DoctorPalette): string[] {
+function capabilityLine(r: CapabilityResult, c: Palette): string[] {
   const m = r.verdict === 'yes' ? mark(c, 'ok') : r.verdict === 'unknown' ? mark(c, 'unknown') : mark(c, r.severity);
   const lines = [`  ${m} ${r.title}: ${r.verdict} ${c.dim(`(${r.evidence})`)}`];
   if (r.hint !== undefined) lines.push(`      fix: ${r.hint}`);
   return lines;
 }
 
-function toolLine(t: ToolResult, c: DoctorPalette): string[] {
+function toolLine(t: ToolResult, c: Palette): string[] {
   if (!t.present) return [`  ${mark(c, t.severity)} ${t.id}: ${t.detail}`, ...(t.hint !== undefined ? [`      fix: ${t.hint}`] : [])];
   if (t.version === undefined) return [`  ${mark(c, 'ok')} ${t.id} ${c.dim(`(${t.detail})`)}`];
   return [`  ${mark(c, 'ok')} ${t.id} ${t.version}${t.variant !== undefined ? ` (${t.variant} backend)` : ''}`];
@@ -48,7 +38,7 @@ function summaryLine(s: DoctorSummary): string {
   return `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.notes, 'note')}`;
 }
 
-export function renderDoctorText(report: DoctorReport, c: DoctorPalette = PLAIN_DOCTOR_PALETTE): string {
+export function renderDoctorText(report: DoctorReport, c: Palette = PLAIN_PALETTE): string {
   const out: string[] = [];
   out.push(c.bold(`Kernel ${report.kernelRelease}`));
   for (const source of report.kernelSources) out.push(`  ${c.dim(source)}`);

@@ -1,26 +1,11 @@
 // `pbr trace` for a terminal: numbered steps, the disposition and a `why:` line, read off the trace document.
 import type { ChainRef } from '../model/journey.ts';
+import { PLAIN_PALETTE, type Palette } from './palette.ts';
 import type { DispositionDoc, OutcomeDoc, RouteResultDoc, StepDoc, TraceDocument, TraceRequestDoc } from './trace-document.ts';
 
-/** Colour hooks (identity when colour is off). */
-export interface TracePalette {
-  readonly ifname: (s: string) => string;
-  readonly addr: (s: string) => string;
-  /** matched rules, packets that got somewhere */
-  readonly good: (s: string) => string;
-  /** drops, rejects, failed lookups */
-  readonly bad: (s: string) => string;
-  /** rules pbr does not model, possible outcomes */
-  readonly warn: (s: string) => string;
-  readonly dim: (s: string) => string;
-  readonly bold: (s: string) => string;
-}
-
-const id = (s: string): string => s;
-export const PLAIN_TRACE_PALETTE: TracePalette = { ifname: id, addr: id, good: id, bad: id, warn: id, dim: id, bold: id };
 
 /** The request in the command's own grammar, so it can be pasted back. */
-export function formatTraceRequest(r: TraceRequestDoc, c: TracePalette = PLAIN_TRACE_PALETTE): string {
+export function formatTraceRequest(r: TraceRequestDoc, c: Palette = PLAIN_PALETTE): string {
   const words: string[] = [];
   if (r.fromLocal) words.push('--from-local');
   words.push(c.addr(r.dst));
@@ -48,7 +33,7 @@ function chainName(ch: ChainRef): string {
 
 const LEVEL: Readonly<Record<StepDoc['kind'], number>> = { hook: 0, chain: 1, rule: 2, policy: 2, route: 0, conntrack: 0, nat: 0, note: 0 };
 
-function routeTarget(r: RouteResultDoc, c: TracePalette): string {
+function routeTarget(r: RouteResultDoc, c: Palette): string {
   if (!r.ok) return c.bad(`${r.message} (${r.errno})`);
   const type = r.type === 'unicast' ? '' : `${r.type} `;
   const via = r.gateway !== undefined ? ` via ${c.addr(r.gateway)}` : '';
@@ -57,7 +42,7 @@ function routeTarget(r: RouteResultDoc, c: TracePalette): string {
 }
 
 /** The first line of a step and its continuation lines. */
-function stepText(s: StepDoc, c: TracePalette): { head: string; more: string[] } {
+function stepText(s: StepDoc, c: Palette): { head: string; more: string[] } {
   switch (s.kind) {
     case 'hook':
       return { head: c.bold(`hook ${s.hook}`), more: [] };
@@ -102,7 +87,7 @@ function stepText(s: StepDoc, c: TracePalette): { head: string; more: string[] }
   }
 }
 
-export function formatDisposition(d: DispositionDoc, c: TracePalette = PLAIN_TRACE_PALETTE): string {
+export function formatDisposition(d: DispositionDoc, c: Palette = PLAIN_PALETTE): string {
   const path = [
     d.dev !== undefined ? ` via ${c.ifname(d.dev)}` : '',
     d.gateway !== undefined ? ` gateway ${c.addr(d.gateway)}` : '',
@@ -126,7 +111,7 @@ export function formatDisposition(d: DispositionDoc, c: TracePalette = PLAIN_TRA
   }
 }
 
-function outcomeHeader(o: OutcomeDoc, k: number, n: number, c: TracePalette): string[] {
+function outcomeHeader(o: OutcomeDoc, k: number, n: number, c: Palette): string[] {
   if (o.assumptions.length === 0) return [c.bold(`outcome ${k} of ${n}: probability ${formatProbability(o.probability)}`)];
   return [c.bold(`outcome ${k} of ${n}: `) + c.warn('possible, assuming:'), ...o.assumptions.map((a) => `  - ${a}`)];
 }
@@ -137,7 +122,7 @@ function sharedPrefix(a: readonly StepDoc[], b: readonly StepDoc[]): number {
   return i;
 }
 
-function outcomeLines(o: OutcomeDoc, first: OutcomeDoc | undefined, c: TracePalette, indent: string): string[] {
+function outcomeLines(o: OutcomeDoc, first: OutcomeDoc | undefined, c: Palette, indent: string): string[] {
   const lines: string[] = [];
   const width = String(o.steps.length).length;
   const shared = first ? sharedPrefix(first.steps, o.steps) : 0;
@@ -155,7 +140,7 @@ function outcomeLines(o: OutcomeDoc, first: OutcomeDoc | undefined, c: TracePale
   return out;
 }
 
-function documentLines(doc: TraceDocument, c: TracePalette, indent: string, title: string): string[] {
+function documentLines(doc: TraceDocument, c: Palette, indent: string, title: string): string[] {
   const lines = [`${indent}${c.bold(title)} ${formatTraceRequest(doc.request, c)}`];
   const [only, ...rest] = doc.outcomes;
   if (only === undefined) return [...lines, `${indent}no outcome`];
@@ -168,6 +153,6 @@ function documentLines(doc: TraceDocument, c: TracePalette, indent: string, titl
 }
 
 /** The trace as text: the request, each outcome's numbered steps, its result and why, and replies indented below. */
-export function renderTraceText(doc: TraceDocument, palette: TracePalette = PLAIN_TRACE_PALETTE): string {
+export function renderTraceText(doc: TraceDocument, palette: Palette = PLAIN_PALETTE): string {
   return `${documentLines(doc, palette, '', 'trace').join('\n')}\n`;
 }

@@ -7,7 +7,8 @@ import type { RouteAnswer } from '../model/route-query.ts';
 import { builtinRtTables, type RtTables } from '../model/rt-tables.ts';
 import { renderTrace } from './trace.ts';
 import { buildTraceDocument } from './trace-document.ts';
-import { renderTraceText, type TracePalette } from './trace-text.ts';
+import type { Palette } from './palette.ts';
+import { renderTraceText } from './trace-text.ts';
 
 const a = (text: string): IpAddress => parseIp(text, 'strict')!;
 const tables: RtTables = { names: new Map([...builtinRtTables().names, [200, 'isp2']]), ids: new Map([...builtinRtTables().ids, ['isp2', 200]]) };
@@ -217,7 +218,7 @@ test('the text is read off the same document JSON prints', () => {
 
 test('colour goes through the palette: devices, addresses, verdicts', () => {
   const tag = (name: string) => (s: string) => `<${name}>${s}</${name}>`;
-  const palette: TracePalette = { ifname: tag('if'), addr: tag('a'), good: tag('g'), bad: tag('b'), warn: tag('w'), dim: tag('d'), bold: tag('B') };
+  const palette: Palette = { ifname: tag('if'), addr: tag('a'), good: tag('g'), bad: tag('b'), warn: tag('w'), dim: tag('d'), bold: tag('B') };
   const text = renderTrace({ request, outcomes: [forwarded], diagnostics: [] }, { json: false, tables, palette }).stdout;
   assert.match(text, /^<B>trace<\/B> <a>203\.0\.113\.10<\/a> from <a>10\.0\.0\.50<\/a> iif <if>lan0<\/if> /);
   assert.match(text, /\n<B>result:<\/B> <g>forwarded<\/g> via <if>wan2<\/if> gateway <a>198\.51\.100\.1<\/a>/);

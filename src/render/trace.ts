@@ -4,12 +4,13 @@ import type { JourneyResult } from '../model/journey.ts';
 import type { RtTables } from '../model/rt-tables.ts';
 import type { RenderedOutput } from './route-get.ts';
 import { buildTraceDocument } from './trace-document.ts';
-import { renderTraceText, type TracePalette } from './trace-text.ts';
+import type { Palette } from './palette.ts';
+import { renderTraceText } from './trace-text.ts';
 
 export interface TraceRenderOptions {
   readonly json: boolean;
   readonly tables: RtTables;
-  readonly palette?: TracePalette;
+  readonly palette?: Palette;
 }
 
 function allDiagnostics(result: JourneyResult): string[] {

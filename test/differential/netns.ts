@@ -1,6 +1,6 @@
 // Namespace pairs with per-run unique names, deleted on failure and on SIGINT/SIGTERM.
-import { execFileSync } from 'node:child_process';
 import { execArgv } from './exec.ts';
+import { trackNamespaces, untrackNamespaces } from '../support/netns-registry.ts';
 
 export interface NamespacePair {
   readonly router: string;
@@ -9,9 +9,7 @@ export interface NamespacePair {
 
 export const NAMESPACE_PREFIX = 'pbrd';
 
-const live = new Set<string>();
 let counter = 0;
-let handlersInstalled = false;
 
 /** Fresh names `pbrd-<pid>-<n>-r` / `-p`. */
 export function uniqueNamespacePair(): NamespacePair {
@@ -20,9 +18,7 @@ export function uniqueNamespacePair(): NamespacePair {
 }
 
 export async function createNamespacePair(pair: NamespacePair): Promise<void> {
-  installCleanupHandlers();
-  live.add(pair.router);
-  live.add(pair.peer);
+  trackNamespaces([pair.router, pair.peer]);
   const r = await execArgv(['ip', '-batch', '-'], `netns add ${pair.router}\nnetns add ${pair.peer}\n`);
   if (r.code !== 0) {
     await deleteNamespacePair(pair);
@@ -32,8 +28,7 @@ export async function createNamespacePair(pair: NamespacePair): Promise<void> {
 
 export async function deleteNamespacePair(pair: NamespacePair): Promise<void> {
   await execArgv(['ip', '-force', '-batch', '-'], `netns del ${pair.router}\nnetns del ${pair.peer}\n`);
-  live.delete(pair.router);
-  live.delete(pair.peer);
+  untrackNamespaces([pair.router, pair.peer]);
 }
 
 /** Creates a pair, runs `body`, and deletes the pair whatever happens. */
@@ -47,28 +42,7 @@ export async function withNamespacePair<T>(body: (pair: NamespacePair) => Promis
   }
 }
 
-function deleteLiveSync(): void {
-  if (live.size === 0) return;
-  const script = [...live].map((n) => `netns del ${n}\n`).join('');
-  try {
-    execFileSync('ip', ['-force', '-batch', '-'], { input: script, stdio: ['pipe', 'ignore', 'ignore'] });
-  } catch {
-    // best effort: some were never created
-  }
-  live.clear();
-}
 
-function installCleanupHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', deleteLiveSync);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      deleteLiveSync();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
-}
 
 /** Why namespaces cannot be used here, or undefined when they can. */
 export async function netnsUnavailableReason(): Promise<string | undefined> {

@@ -12,8 +12,8 @@
 // server and back, and drop what comes up from the router with a source outside their customer's subnet
 // (BCP 38), counting it; the server routes each ISP's customer subnet back through that ISP, so the source
 // address it sees (after the router's masquerade) names the uplink a packet took.
-import { execFileSync } from 'node:child_process';
 import { programExists, runProgram, type ExecResult } from '../../src/host/exec.ts';
+import { trackNamespaces, untrackNamespaces } from '../support/netns-registry.ts';
 
 export const NODES = ['client', 'router', 'isp1', 'isp2', 'server'] as const;
 export type LabNode = (typeof NODES)[number];
@@ -102,31 +102,9 @@ const CUSTOMER_SUBNET = {
   isp2: { v4: '198.51.100.0/24', v6: '2001:db8:2::/64' },
 } as const;
 
-const live = new Set<string>();
-let exitHandlerInstalled = false;
 let counter = 0;
 
-function deleteLiveSync(): void {
-  if (live.size === 0) return;
-  try {
-    execFileSync('ip', ['-force', '-batch', '-'], { input: [...live].map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
-  } catch {
-    // best effort at exit: some may never have been created
-  }
-  live.clear();
-}
 
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  process.on('exit', deleteLiveSync);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      deleteLiveSync();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
-}
 
 async function must(argv: readonly string[], options: { netns?: string; input?: string } = {}): Promise<ExecResult> {
   const result = await runProgram(argv, options);
@@ -212,12 +190,11 @@ async function deleteOrphanedLabs(): Promise<void> {
 
 /** Creates the lab. On failure everything created so far is deleted before the error is thrown. */
 export async function createLab(): Promise<Lab> {
-  installExitHandler();
   await deleteOrphanedLabs();
   const id = `${NAMESPACE_PREFIX}-${process.pid}-${counter++}`;
   const ns = Object.fromEntries(NODES.map((node) => [node, `${id}-${node}`])) as Record<LabNode, string>;
   const lab: Lab = { id, ns };
-  for (const name of Object.values(ns)) live.add(name);
+  trackNamespaces(Object.values(ns));
   try {
     await must(['ip', '-batch', '-'], { input: Object.values(ns).map((n) => `netns add ${n}\n`).join('') });
     // no duplicate address detection on the links to come: tentative link-local addresses delay the first packets
@@ -290,7 +267,7 @@ export async function createLab(): Promise<Lab> {
 /** Deletes every namespace of the lab (processes still inside keep theirs alive until they exit). */
 export async function destroyLab(lab: Lab): Promise<void> {
   await runProgram(['ip', '-force', '-batch', '-'], { input: Object.values(lab.ns).map((n) => `netns del ${n}\n`).join('') });
-  for (const name of Object.values(lab.ns)) live.delete(name);
+  untrackNamespaces(Object.values(lab.ns));
 }
 
 /** Creates a lab, runs body, and deletes the lab whatever happens. */
@@ -341,8 +318,7 @@ export async function readCtMark(lab: Lab, sport: number): Promise<number | unde
 export async function labUnavailableReason(): Promise<string | undefined> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (network namespaces need root)';
   const name = `${NAMESPACE_PREFIX}-${process.pid}-probe`;
-  installExitHandler();
-  live.add(name);
+  trackNamespaces([name]);
   try {
     const added = await runProgram(['ip', 'netns', 'add', name]).catch((error: Error) => ({ exitCode: -1, stderr: error.message }));
     if (added.exitCode !== 0) return `ip netns add failed: ${added.stderr.trim()}`;
@@ -354,6 +330,6 @@ export async function labUnavailableReason(): Promise<string | undefined> {
     return undefined;
   } finally {
     await runProgram(['ip', 'netns', 'del', name]);
-    live.delete(name);
+    untrackNamespaces([name]);
   }
 }

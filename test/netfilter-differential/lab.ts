@@ -1,8 +1,8 @@
 // The namespaces of the lab (client, router, three sinks), built once per run; rule sets are swapped
 // in and out of the router with `nft -f` / `iptables-restore`. Names are `pbrm-<pid>-<n>-<role>` and
 // are deleted whatever happens (also on SIGINT/SIGTERM).
-import { execFileSync } from 'node:child_process';
 import { execArgv, type ExecResult } from '../differential/exec.ts';
+import { trackNamespaces, untrackNamespaces } from '../support/netns-registry.ts';
 import {
   CLIENT_ADDR, FWMARK_RULES, REMOTE_ADDR, ROUTER_DEVICES, ROUTER_LAN_ADDR, UPLINKS, uplinkRouterAddr, uplinkSinkAddr,
 } from './lab-topology.ts';
@@ -46,9 +46,7 @@ const SINK_SCRIPT = `table inet ${SINK_TABLE} {
 }
 `;
 
-const live = new Set<string>();
 let counter = 0;
-let handlersInstalled = false;
 
 export function labNamespaces(lab: Lab): string[] {
   return [lab.client, lab.router, ...lab.sinks];
@@ -65,10 +63,9 @@ async function must(what: string, result: Promise<ExecResult>): Promise<string> 
 }
 
 export async function createLab(): Promise<Lab> {
-  installCleanupHandlers();
   const id = `${NAMESPACE_PREFIX}-${process.pid}-${counter++}`;
   const lab: Lab = { client: `${id}-c`, router: `${id}-r`, sinks: UPLINKS.map((_, i) => `${id}-s${i + 1}`) };
-  for (const ns of labNamespaces(lab)) live.add(ns);
+  trackNamespaces(labNamespaces(lab));
   try {
     await setupLab(lab);
   } catch (e) {
@@ -128,7 +125,7 @@ function mac(link: number, end: 1 | 2): string {
 
 export async function destroyLab(lab: Lab): Promise<void> {
   await execArgv(['ip', '-force', '-batch', '-'], labNamespaces(lab).map((n) => `netns del ${n}\n`).join(''));
-  for (const ns of labNamespaces(lab)) live.delete(ns);
+  untrackNamespaces(labNamespaces(lab));
 }
 
 export async function withLab<T>(body: (lab: Lab) => Promise<T>): Promise<T> {
@@ -165,27 +162,7 @@ export async function readSinks(lab: Lab): Promise<unknown[]> {
   return Promise.all(lab.sinks.map(async (s) => JSON.parse(await must('read sink', runIn(s, ['nft', '-j', 'list', 'set', 'inet', SINK_TABLE, 'got']))) as unknown));
 }
 
-function deleteLiveSync(): void {
-  if (live.size === 0) return;
-  try {
-    execFileSync('ip', ['-force', '-batch', '-'], { input: [...live].map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
-  } catch {
-    // best effort: some were never created
-  }
-  live.clear();
-}
 
-function installCleanupHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', deleteLiveSync);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      deleteLiveSync();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
-}
 
 /** Why the lab cannot run here, or undefined when it can. */
 export async function labUnavailableReason(): Promise<string | undefined> {
