@@ -1,6 +1,6 @@
 // --help texts, each with examples.
 
-export const MAIN_HELP = `pbr — policy-based routing for Linux: capture, trace and show routing decisions offline
+export const MAIN_HELP = `pbr — policy-based routing for Linux: declare it, apply it, trace it, prove it
 
 Usage:
   pbr snapshot [-o FILE] [--netns NAME]
@@ -32,6 +32,9 @@ Examples:
   pbr trace --snapshot router.json --reply 203.0.113.10 from 10.0.0.5 iif eth0 proto tcp dport ssh
   pbr rule show --snapshot router.json
   pbr route show --snapshot router.json table all
+  pbr plan -c pbr.yaml && pbr apply -c pbr.yaml --confirm 60 && pbr confirm
+  pbr lint --snapshot router.json
+  dmesg | pbr explain-log --snapshot router.json -
 
 Exit status: 0 ok · 1 plan has changes or lint findings · 2 usage error or lookup error (as ip) · 3 invalid snapshot
 or intent · 4 system error · 5 apply failed and rolled back · 6 rollback failed · 70 internal error
