@@ -5,7 +5,7 @@ export const MAIN_HELP = `pbr — policy-based routing for Linux: declare it, ap
 Usage:
   pbr snapshot [-o FILE] [--netns NAME]
   pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] ADDRESS [SELECTORS]
-  pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] --batch FILE|-
+  pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] --batch FILE|- [--summary]
   pbr route show [--snapshot FILE] [-4|-6] [-j] [-d] [table NAME|ID|all]
   pbr trace [--snapshot FILE] [-4|-6] [-j] [--reply] (--from-local | iif DEV) ADDRESS [SELECTORS]
   pbr rule show [--snapshot FILE] [-4|-6] [-j] [-d]
@@ -41,7 +41,7 @@ or intent · 4 system error · 5 apply failed and rolled back · 6 rollback fail
 `;
 
 export const ROUTE_GET_HELP = `Usage: pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] [to] ADDRESS [SELECTORS]
-       pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] --batch FILE|-
+       pbr route get [--snapshot FILE] [-4|-6] [-j] [--explain] --batch FILE|- [--summary]
 
 Answers offline, exactly as \`ip route get\` on the captured host would; without --snapshot
 the current network namespace is captured first.
@@ -64,12 +64,18 @@ Options:
                    lines and trailing \\ continuations as ip -batch); "-" reads stdin; a bad
                    line is reported as "Command failed FILE:LINE" and the batch goes on;
                    with -j every query prints one JSON object on its own line
+  --summary        with --batch: instead of a line per query, one table of how many queries
+                   took each (rule, table, route, dev, disposition), most first, and a total
+                   line; -j prints {"rows":[…],"total":N,"failed":N}. The route is "via GW",
+                   led by the matched prefix when the lines ask fibmatch; a failed lookup is
+                   a row (its errno), only bad lines make the exit status 2
 
 Examples:
   pbr route get --snapshot router.json 198.51.100.7
   pbr route get --snapshot router.json 198.51.100.7 from 10.0.0.5 iif lan0 mark 0x10
   pbr route get --snapshot router.json -j --explain 2001:db8::1 ipproto tcp dport 443
   pbr route get --snapshot router.json --batch queries.txt
+  pbr route get --snapshot router.json --batch flows.txt --summary
 
 Exit status: 0 found · 2 lookup error (RTNETLINK answers: …) or bad arguments; a batch exits 2
 when any of its lines failed

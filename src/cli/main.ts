@@ -42,7 +42,7 @@ const COMMON: readonly OptionName[] = ['debug', 'help', 'version'];
 const SHOW: readonly OptionName[] = [...COMMON, 'family', 'json', 'details', 'snapshot'];
 
 const COMMANDS: Readonly<Record<Command, CommandSpec>> = {
-  'route get': { help: ROUTE_GET_HELP, options: new Set([...COMMON, 'family', 'json', 'explain', 'batch', 'snapshot']) },
+  'route get': { help: ROUTE_GET_HELP, options: new Set([...COMMON, 'family', 'json', 'explain', 'batch', 'summary', 'snapshot']) },
   'route show': { help: ROUTE_SHOW_HELP, options: new Set(SHOW) },
   'rule show': { help: RULE_SHOW_HELP, options: new Set(SHOW) },
   trace: { help: TRACE_HELP, options: new Set([...COMMON, 'family', 'json', 'snapshot', 'reply', 'fromLocal', 'uid', 'gid']) },
@@ -174,6 +174,7 @@ async function dispatch(inv: Invocation, io: CliIo): Promise<number> {
           explain: options.explain,
           ...(options.family !== undefined ? { family: options.family } : {}),
           ...(options.batch !== undefined ? { batch: options.batch } : {}),
+          ...(options.summary ? { summary: true } : {}),
         },
         { io, loadState, createEngine },
       );
@@ -249,7 +250,7 @@ function definedOnly<T extends Record<string, string | undefined>>(fields: T): {
 function optionWord(name: OptionName): string {
   const words: Record<OptionName, string> = {
     family: '-4/-6', json: '-j', details: '-d', explain: '--explain', debug: '--debug', help: '--help',
-    version: '--version', snapshot: '--snapshot', batch: '--batch', output: '-o', netns: '--netns',
+    version: '--version', snapshot: '--snapshot', batch: '--batch', summary: '--summary', output: '-o', netns: '--netns',
     reply: '--reply', fromLocal: '--from-local', uid: '--uid', gid: '--gid',
     config: '-c', confirm: '--confirm', unlessConfirmed: '--unless-confirmed', root: '--root', stateDir: '--state-dir',
     format: '--format', enable: '--enable', disable: '--disable',

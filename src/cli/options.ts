@@ -13,6 +13,7 @@ export interface Options {
   version: boolean;
   snapshot?: string;
   batch?: string;
+  summary: boolean;
   output?: string;
   netns?: string;
   reply: boolean;
@@ -30,7 +31,7 @@ export interface Options {
 }
 
 export type OptionName =
-  | 'family' | 'json' | 'details' | 'explain' | 'debug' | 'help' | 'version' | 'snapshot' | 'batch' | 'output' | 'netns'
+  | 'family' | 'json' | 'details' | 'explain' | 'debug' | 'help' | 'version' | 'snapshot' | 'batch' | 'summary' | 'output' | 'netns'
   | 'reply' | 'fromLocal' | 'uid' | 'gid'
   | 'config' | 'confirm' | 'unlessConfirmed' | 'root' | 'stateDir' | 'format' | 'enable' | 'disable';
 
@@ -55,6 +56,7 @@ const SPECS: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
   ['--version', { name: 'version', value: false, set: (o) => (o.version = true) }],
   ['--snapshot', { name: 'snapshot', value: true, set: (o, v) => (o.snapshot = v) }],
   ['--batch', { name: 'batch', value: true, set: (o, v) => (o.batch = v) }],
+  ['--summary', { name: 'summary', value: false, set: (o) => (o.summary = true) }],
   ['-o', { name: 'output', value: true, set: (o, v) => (o.output = v) }],
   ['--output', { name: 'output', value: true, set: (o, v) => (o.output = v) }],
   ['--netns', { name: 'netns', value: true, set: (o, v) => (o.netns = v) }],
@@ -74,7 +76,7 @@ const SPECS: ReadonlyMap<string, OptionSpec> = new Map<string, OptionSpec>([
 ]);
 
 export function emptyOptions(): Options {
-  return { json: false, details: false, explain: false, debug: false, help: false, version: false, reply: false, fromLocal: false, enable: false, disable: false };
+  return { json: false, details: false, explain: false, debug: false, help: false, version: false, summary: false, reply: false, fromLocal: false, enable: false, disable: false };
 }
 
 export interface OptionScan {

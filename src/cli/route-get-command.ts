@@ -6,6 +6,8 @@ import type { NetworkState, NexthopObject } from '../model/network-state.ts';
 import type { RouteAnswer, RouteQuery } from '../model/route-query.ts';
 import type { Palette } from '../render/ip-printer.ts';
 import { formatLookupError, renderRouteGet, renderRouteGetJsonObject, type RouteGetRenderOptions } from '../render/route-get.ts';
+import { RouteSummary } from '../render/route-summary.ts';
+import { renderRouteSummaryJson, renderRouteSummaryText } from '../render/route-summary-render.ts';
 import { readBatchCommands } from './batch-lines.ts';
 import { DeviceIndex } from './devices.ts';
 import { ROUTE_GET_HELP } from './help.ts';
@@ -22,6 +24,8 @@ export interface RouteGetOptions {
   readonly explain: boolean;
   /** batch file name, "-" for stdin */
   readonly batch?: string;
+  /** with batch: one table counting the answers by (rule, table, route, dev, disposition) instead of a line each */
+  readonly summary?: boolean;
 }
 
 export interface RouteGetDeps {
@@ -86,10 +90,14 @@ function openSession(state: NetworkState, opts: RouteGetOptions, deps: RouteGetD
   };
 }
 
+function askOne(s: Session, prepared: Prepared): RouteAnswer {
+  for (const w of prepared.warnings) s.io.stderr.write(`${w}\n`);
+  return prepared.early?.answer ?? s.engine.routeGet(prepared.query, { explain: s.opts.explain });
+}
+
 /** Answers one prepared query and writes its output; returns whether the lookup succeeded. */
 function answerOne(s: Session, prepared: Prepared, jsonLines: boolean): { ok: boolean; errorLine: string } {
-  for (const w of prepared.warnings) s.io.stderr.write(`${w}\n`);
-  const answer = prepared.early?.answer ?? s.engine.routeGet(prepared.query, { explain: s.opts.explain });
+  const answer = askOne(s, prepared);
   const renderOpts: RouteGetRenderOptions = {
     family: prepared.query.family,
     fibmatch: prepared.query.fibmatch ?? false,
@@ -145,15 +153,17 @@ async function runBatch(file: string, opts: RouteGetOptions, deps: RouteGetDeps)
   const { io } = deps;
   const text = await readBatchFile(file, io);
   const session = openSession(await deps.loadState(), opts, deps);
+  const summary = opts.summary ? new RouteSummary() : undefined;
   let failed = false;
   const fail = (line: number, message: string, jsonError: string | undefined): void => {
     failed = true;
+    summary?.addFailed();
     if (jsonError !== undefined) io.stdout.write(jsonError);
     if (message) io.stderr.write(`${message}\n`);
     io.stderr.write(`Command failed ${file}:${line}\n`);
   };
   const usageJson = (line: number, message: string): string | undefined =>
-    opts.json ? `{"error":{"line":${line},"message":${JSON.stringify(message)}}}\n` : undefined;
+    opts.json && !summary ? `{"error":{"line":${line},"message":${JSON.stringify(message)}}}\n` : undefined;
   for (const item of readBatchCommands(text)) {
     if (item.kind === 'error') {
       fail(item.line, item.message, usageJson(item.line, item.message));
@@ -168,14 +178,25 @@ async function runBatch(file: string, opts: RouteGetOptions, deps: RouteGetDeps)
       fail(item.line, message, usageJson(item.line, message));
       continue;
     }
-    if (!answerOne(session, prepared, opts.json).ok) fail(item.line, '', undefined);
+    if (summary) summary.add(askOne(session, prepared));
+    else if (!answerOne(session, prepared, opts.json).ok) fail(item.line, '', undefined);
     await io.stdout.flushIfFull();
     await io.stderr.flushIfFull();
+  }
+  if (summary) {
+    const render = opts.json ? renderRouteSummaryJson : renderRouteSummaryText;
+    io.stdout.write(render(summary.result(), session.state.rtTables));
   }
   return failed ? ExitCode.usage : ExitCode.ok;
 }
 
 export function runRouteGet(args: readonly string[], opts: RouteGetOptions, deps: RouteGetDeps): Promise<number> {
+  if (opts.summary && opts.batch === undefined) {
+    throw new UsageError('--summary needs --batch', 'pbr route get --batch FILE --summary counts the answers of a batch file');
+  }
+  if (opts.summary && opts.explain) {
+    throw new UsageError('--summary and --explain do not go together', 'the summary counts answers; ask one query with --explain to see its reasoning');
+  }
   if (opts.batch !== undefined) {
     if (args.length > 0) {
       throw new UsageError(`--batch takes no query on the command line (found "${args[0]}")`, 'put every query on its own line of the batch file');
