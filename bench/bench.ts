@@ -1,6 +1,6 @@
 // `npm run bench [-- --prefixes FILE] [--routes N] [--queries M] [--lpm-queries K] [--full]`: one table of pbr's
 // figures, each beside a baseline measured in the same run (LPM: the naive twin; route get: the kernel's ip -batch;
-// snapshot load: JSON.parse of the same file). Ratios are reported, never asserted.
+// snapshot load: JSON.parse of the same file; LPM also: the npm package longest-prefix-match). Ratios are reported, never asserted.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { buildNaivePrefixTable } from '../src/addr/naive-prefix-table.ts';
 import type { Family, IpPrefix } from '../src/addr/types.ts';
 import { formatBytes, formatCount, formatMs, formatRate, formatRatio, renderBenchTable, skippedRow, type BenchRow } from './bench-table.ts';
 import { benchLpm, readPrefixFile } from './lpm.ts';
+import { benchNpmBaseline, NPM_BASELINE_NAME, NPM_BASELINE_VERSION } from './npm-baseline.ts';
 import { labPrefixes, NetnsLab, netnsUnavailableReason } from './netns-lab.ts';
 import { benchRouteGet, nextTurn, type BatchAnswers, type RouteGetBenchResult } from './route-get-bench.ts';
 import { captureSnapshotTimed, measureSnapshotLoad, type CaptureResult, type SnapshotLoadResult } from './snapshot-load.ts';
@@ -31,6 +32,8 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PBR_BIN = join(REPO, 'bin', 'pbr.js');
 /** What the naive twin may spend per table: it scans every prefix for every query. */
 const NAIVE_BUDGET_MS = 1000;
+/** What the npm baseline may spend on lookups per table. */
+const NPM_BUDGET_MS = 1000;
 
 interface BenchOptions {
   readonly prefixes?: string;
@@ -97,11 +100,30 @@ async function lpmRows(label: string, family: Family, prefixes: readonly IpPrefi
   const naive = `${formatRate(r.naiveLookupsPerSec, 'lookups')} (naive twin, ${formatCount(sample)} queries)`;
   const packedBytes = family === 4 ? 5 : 17;
   if (r.mismatches > 0) notes.push(`MISMATCH: IPv${family} ${label}: fast and naive tables disagree on ${r.mismatches} of ${sample} queries`);
+  progress(`longest-prefix match, IPv${family}, ${label}: npm ${NPM_BASELINE_NAME}`);
+  await nextTurn();
+  const n = benchNpmBaseline(family, prefixes, queries, { budgetMs: NPM_BUDGET_MS });
+  const pkg = `${NPM_BASELINE_NAME} ${NPM_BASELINE_VERSION}`;
+  if (n.firstMismatch) {
+    const m = n.firstMismatch;
+    notes.push(`MISMATCH: IPv${family} ${label}: ${pkg} and the fast table disagree on ${n.mismatches} of ${n.sample} queries; first: ${m.query}: npm ${m.npm}, pbr ${m.pbr}`);
+  }
   return [
     { what: `${what}: lookups (packed-key batch)`, pbr: formatRate(r.fastLookupsPerSec, 'lookups'), baseline: naive, ratio: formatRatio(r.fastLookupsPerSec, r.naiveLookupsPerSec) },
     { what: `${what}: lookups (one IpAddress at a time)`, pbr: formatRate(r.fastAddressLookupsPerSec, 'lookups'), baseline: naive, ratio: formatRatio(r.fastAddressLookupsPerSec, r.naiveLookupsPerSec) },
+    { what: `${what}: lookups (packed-key batch) vs npm`, pbr: formatRate(r.fastLookupsPerSec, 'lookups'), baseline: `${formatRate(n.lookupsPerSec, 'lookups')} (${pkg})`, ratio: formatRatio(r.fastLookupsPerSec, n.lookupsPerSec) },
+    {
+      what: `${what}: lookups from address text vs npm`,
+      pbr: formatRate(n.pbrTextLookupsPerSec, 'lookups'),
+      baseline: `${formatRate(n.lookupsPerSec, 'lookups')} (${pkg}, ${formatCount(n.sample)} queries, ${formatCount(n.mismatches)} mismatches)`,
+      ratio: formatRatio(n.pbrTextLookupsPerSec, n.lookupsPerSec),
+    },
     { what: `${what}: build`, pbr: formatMs(r.buildMs), baseline: `${formatMs(naiveBuildMs)} (naive twin)`, ratio: formatRatio(r.buildMs, naiveBuildMs) },
+    { what: `${what}: build vs npm`, pbr: formatMs(r.buildMs), baseline: `${formatMs(n.buildMs)} (${pkg})`, ratio: formatRatio(r.buildMs, n.buildMs) },
     { what: `${what}: bytes per prefix`, pbr: formatBytes(r.bytesPerPrefix), baseline: `${packedBytes} B (address + length, packed)`, ratio: formatRatio(r.bytesPerPrefix, packedBytes) },
+    n.bytesPerPrefix === undefined
+      ? skippedRow(`${what}: bytes per prefix vs npm`, 'could not force a garbage collection')
+      : { what: `${what}: bytes per prefix vs npm`, pbr: formatBytes(r.bytesPerPrefix), baseline: `${formatBytes(n.bytesPerPrefix)} (${pkg}, heap growth)`, ratio: formatRatio(r.bytesPerPrefix, n.bytesPerPrefix) },
   ];
 }
 
@@ -119,6 +141,11 @@ async function lpmSection(options: BenchOptions, notes: string[]): Promise<Bench
   notes.push(
     `LPM queries: ${formatCount(options.lpmQueries)} per table, 90% inside a random prefix of the table; the naive twin answers only ` +
       `the first queries of the same list (as many as it does in about ${NAIVE_BUDGET_MS / 1000} s), checked against the fast table.`,
+    `npm baseline: ${NPM_BASELINE_NAME} ${NPM_BASELINE_VERSION} (a binary trie of objects keyed by the prefix's bit string; returns the ` +
+      `payloads of the longest matching prefix), built from the same prefixes and given the first queries of the same list as ` +
+      `"address/32" or "/128" text, its only input (as many as it answers in about ${NPM_BUDGET_MS / 1000} s, at most 300,000); every answer ` +
+      `is checked against the fast table. "From address text" times pbr's parseIp + longestMatch on the same text; its memory is the ` +
+      `heap growth after a forced GC, per prefix.`,
   );
   const rows: BenchRow[] = [];
   for (const [label, family, prefixes] of tables) rows.push(...(await lpmRows(label, family, prefixes, options.lpmQueries, notes)));
