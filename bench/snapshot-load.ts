@@ -84,7 +84,9 @@ export interface CaptureResult {
   readonly pbrMs: number;
   /** `ip -d -j -4 route show table all` and `-6`, the route dumps alone, run back to back */
   readonly ipRouteDumpMs: number;
-  /** `cat /proc/net/fib_trie`, one of the reads pbr snapshot makes (the kernel restarts its walk for every page) */
+  /** `cat /proc/net/fib_triestat`, the merged-trie evidence pbr snapshot reads */
+  readonly fibTriestatMs: number;
+  /** `cat /proc/net/fib_trie`, which snapshots read before (the kernel restarts its walk for every page) */
   readonly fibTrieMs: number;
 }
 
@@ -101,8 +103,9 @@ function timeQuiet(argv: readonly string[]): number {
 export function captureSnapshotTimed(netns: string, file: string, pbrBin: string): CaptureResult {
   const pbrMs = timeQuiet([process.execPath, pbrBin, 'snapshot', '--netns', netns, '-o', file]);
   const ipRouteDumpMs = [4, 6].reduce((sum, f) => sum + timeQuiet(['ip', '-n', netns, '-d', '-j', `-${f}`, 'route', 'show', 'table', 'all']), 0);
+  const fibTriestatMs = timeQuiet(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/fib_triestat']);
   const fibTrieMs = timeQuiet(['ip', 'netns', 'exec', netns, 'cat', '/proc/net/fib_trie']);
-  return { pbrMs, ipRouteDumpMs, fibTrieMs };
+  return { pbrMs, ipRouteDumpMs, fibTriestatMs, fibTrieMs };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
