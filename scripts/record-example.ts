@@ -1,29 +1,9 @@
 // Records examples/two-uplinks.snapshot.json, the host of `pbr example` and examples/pbr.yaml: a router with a LAN and
 // two uplinks as it is before pbr (one default route, strict rp_filter on the second uplink), built in throwaway namespaces.
 // Run as root: npx tsx scripts/record-example.ts
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { captureSnapshot } from '../src/host/capture-snapshot.ts';
+import { recordTwoUplinkRouter } from './two-uplink-router.ts';
 
-const router = `pbrx-router-${process.pid}`;
-const peers = `pbrx-peers-${process.pid}`;
-
-const ip = (...args: string[]): void => {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-};
-const inRouter = (...args: string[]): void => ip('-n', router, ...args);
-const sysctl = (key: string, value: string): void => {
-  execFileSync('ip', ['netns', 'exec', router, 'sysctl', '-qw', `${key}=${value}`], { stdio: 'inherit' });
-};
-
-function buildRouter(): void {
-  ip('netns', 'add', router);
-  ip('netns', 'add', peers);
-  inRouter('link', 'set', 'lo', 'up');
-  for (const [dev, peer] of [['lan0', 'client'], ['wan1', 'isp1'], ['wan2', 'isp2']] as const) {
-    inRouter('link', 'add', dev, 'type', 'veth', 'peer', 'name', peer, 'netns', peers);
-    ip('-n', peers, 'link', 'set', peer, 'up');
-  }
+await recordTwoUplinkRouter('pbrx', new URL('../examples/two-uplinks.snapshot.json', import.meta.url), ({ ip: inRouter, sysctl }) => {
   sysctl('net.ipv4.ip_forward', '1');
   sysctl('net.ipv6.conf.all.forwarding', '1');
   sysctl('net.ipv4.fib_multipath_hash_seed', '4242');
@@ -43,24 +23,4 @@ function buildRouter(): void {
   // the host as it is before pbr: every connection leaves by the first uplink
   inRouter('route', 'add', 'default', 'via', '192.0.2.1', 'dev', 'wan1');
   inRouter('-6', 'route', 'add', 'default', 'via', '2001:db8:1::1', 'dev', 'wan1');
-}
-
-function cleanup(): void {
-  for (const ns of [router, peers]) {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-try {
-  buildRouter();
-  const snapshot = await captureSnapshot({ netns: router });
-  const stable = { ...snapshot, netns: 'router' };
-  writeFileSync(new URL('../examples/two-uplinks.snapshot.json', import.meta.url), `${JSON.stringify(stable, null, 2)}\n`);
-  console.log('wrote examples/two-uplinks.snapshot.json');
-} finally {
-  cleanup();
-}
+});

@@ -1,12 +1,7 @@
 // Records test/fixtures/trace/router.snapshot.json: a two-uplink router with an nftables rule set
 // (ssh marked to the second uplink, connmark save/restore, a random split, a rule pbr does not model,
 // masquerade), built in throwaway namespaces. Run as root: npx tsx scripts/record-trace-fixture.ts
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { captureSnapshot } from '../src/host/capture-snapshot.ts';
-
-const router = `pbrt-router-${process.pid}`;
-const peers = `pbrt-peers-${process.pid}`;
+import { recordTwoUplinkRouter } from './two-uplink-router.ts';
 
 const RULESET = `
 table inet pbr {
@@ -30,22 +25,7 @@ table inet pbr {
 }
 `;
 
-const ip = (...args: string[]): void => {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-};
-const inRouter = (...args: string[]): void => ip('-n', router, ...args);
-const exec = (argv: readonly string[], input?: string): void => {
-  execFileSync('ip', ['netns', 'exec', router, ...argv], { input: input ?? '', stdio: ['pipe', 'inherit', 'inherit'] });
-};
-
-function buildRouter(): void {
-  ip('netns', 'add', router);
-  ip('netns', 'add', peers);
-  inRouter('link', 'set', 'lo', 'up');
-  for (const [dev, peer] of [['lan0', 'client'], ['wan1', 'isp1'], ['wan2', 'isp2']] as const) {
-    inRouter('link', 'add', dev, 'type', 'veth', 'peer', 'name', peer, 'netns', peers);
-    ip('-n', peers, 'link', 'set', peer, 'up');
-  }
+await recordTwoUplinkRouter('pbrt', new URL('../test/fixtures/trace/router.snapshot.json', import.meta.url), ({ ip: inRouter, exec }) => {
   exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
   exec(['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0']);
   exec(['sysctl', '-qw', 'net.ipv4.conf.wan2.rp_filter=1']);
@@ -59,24 +39,4 @@ function buildRouter(): void {
   inRouter('rule', 'add', 'pref', '1001', 'from', '198.51.100.2', 'lookup', '102');
   inRouter('rule', 'add', 'pref', '1100', 'fwmark', '0x2/0xff', 'lookup', '102');
   exec(['nft', '-f', '-'], RULESET);
-}
-
-function cleanup(): void {
-  for (const ns of [router, peers]) {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-try {
-  buildRouter();
-  const snapshot = await captureSnapshot({ netns: router });
-  const stable = { ...snapshot, netns: 'router' };
-  writeFileSync(new URL('../test/fixtures/trace/router.snapshot.json', import.meta.url), `${JSON.stringify(stable, null, 2)}\n`);
-  console.log('wrote test/fixtures/trace/router.snapshot.json');
-} finally {
-  cleanup();
-}
+});
