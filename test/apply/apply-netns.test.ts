@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan } from '../../src/apply/apply-plan.ts';
 import { rollbackLast } from '../../src/apply/rollback.ts';
-import { captureSnapshot } from '../../src/host/capture-snapshot.ts';
 import { runProgram } from '../../src/host/exec.ts';
 import type { Plan, PlannedChange } from '../../src/model/plan.ts';
-import { comparableSources } from './comparable-snapshot.ts';
+import { captureComparable, settledCapture } from './comparable-snapshot.ts';
 
 const NETNS = `pbra-${process.pid}`;
 
@@ -29,21 +28,7 @@ async function setUp(): Promise<string | undefined> {
   return undefined;
 }
 
-async function capture(): Promise<Record<string, string>> {
-  return comparableSources(await captureSnapshot({ netns: NETNS }));
-}
 
-/** Waits until two captures in a row agree: a new namespace's IPv6 (DAD, MLD neighbour entries) settles by itself. */
-async function settledCapture(): Promise<Record<string, string>> {
-  let last = await capture();
-  for (let i = 0; i < 40; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const next = await capture();
-    if (JSON.stringify(next) === JSON.stringify(last)) return next;
-    last = next;
-  }
-  assert.fail('the namespace did not settle in 10 s');
-}
 
 function step(object: PlannedChange['object'], summary: string, apply: readonly string[], revert: readonly string[], stdin?: string): PlannedChange {
   return {
@@ -113,7 +98,7 @@ test('apply into a namespace; a failure at any step restores the captured state 
     await inNetns(['nft', '-f', '-'], 'table inet foreign { chain output { type route hook output priority mangle; meta mark set 0x7; }\n}\n');
 
     const options = { netns: NETNS, root };
-    const before = await settledCapture();
+    const before = await settledCapture(NETNS);
     const basePlan = plan('1');
 
     // a whole apply changes what it should, and pbr rollback takes it all back
@@ -123,7 +108,7 @@ test('apply into a namespace; a failure at any step restores the captured state 
     assert.match(await inNetns(['nft', 'list', 'table', 'inet', 'pbr']), /meta mark set/);
     assert.equal((await inNetns(['cat', '/proc/sys/net/ipv4/conf/x0/rp_filter'])).trim(), '2');
     assert.equal((await rollbackLast(options)).kind, 'rolled-back');
-    assert.deepEqual(await capture(), before, 'after pbr rollback');
+    assert.deepEqual(await captureComparable(NETNS), before, 'after pbr rollback');
 
     const cases: { label: string; plan: Plan; injectFailure?: { step: number; when: 'before' | 'after' }; failedStep: number }[] = [];
     for (let k = 1; k <= basePlan.changes.length; k++) {
@@ -139,7 +124,7 @@ test('apply into a namespace; a failure at any step restores the captured state 
       if (result.kind !== 'rolled-back' || result.cause.kind !== 'step') continue;
       assert.equal(result.cause.step, c.failedStep, c.label);
       if (c.injectFailure === undefined) assert.match(result.cause.failure.stderr, /invalid gateway|Network is unreachable/, c.label);
-      assert.deepEqual(await capture(), before, c.label);
+      assert.deepEqual(await captureComparable(NETNS), before, c.label);
     }
   } finally {
     await runProgram(['ip', 'netns', 'del', NETNS]);

@@ -8,12 +8,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readApplyStatus } from '../../src/apply/rollback.ts';
-import { captureSnapshot } from '../../src/host/capture-snapshot.ts';
 import { runProgram } from '../../src/host/exec.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { Plan } from '../../src/model/plan.ts';
 import { memoryIo } from '../cli/memory-io.ts';
-import { comparableSources } from './comparable-snapshot.ts';
+import { captureComparable, settledCapture } from './comparable-snapshot.ts';
 
 const NETNS = `pbra-cli-${process.pid}`;
 const PBR = [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'pbr-cli.ts')];
@@ -39,20 +38,7 @@ async function inNetns(argv: readonly string[], input?: string): Promise<void> {
   assert.equal(result.exitCode, 0, `${argv.join(' ')}: ${result.stderr}`);
 }
 
-async function capture(): Promise<Record<string, string>> {
-  return comparableSources(await captureSnapshot({ netns: NETNS }));
-}
 
-async function settledCapture(): Promise<Record<string, string>> {
-  let last = await capture();
-  for (let i = 0; i < 40; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const next = await capture();
-    if (JSON.stringify(next) === JSON.stringify(last)) return next;
-    last = next;
-  }
-  assert.fail('the namespace did not settle in 10 s');
-}
 
 async function pbr(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = memoryIo();
@@ -101,14 +87,14 @@ test('pbr apply in a namespace: no-op re-apply, rollback, failure at every step,
     const common = ['-c', intent, '--netns', NETNS, '--root', root];
 
     // a foreign rule that overwrites pbr's mark bits: a conflict, and nothing changes
-    const clashing = await settledCapture();
+    const clashing = await settledCapture(NETNS);
     const refused = await pbr(['apply', ...common]);
     assert.equal(refused.code, 3, refused.stderr);
     assert.match(refused.stderr, /refused, nothing changed: 1 conflict .*\n  mark: nft table inet foreign chain output changes mark bits pbr owns/);
-    assert.deepEqual(await capture(), clashing);
+    assert.deepEqual(await captureComparable(NETNS), clashing);
     assert.equal(await readApplyStatus({ root }), undefined);
     await inNetns(['nft', '-f', '-'], 'flush chain inet foreign output\nadd rule inet foreign output meta mark set meta mark or 0x7\n');
-    const before = await settledCapture();
+    const before = await settledCapture(NETNS);
 
     const planned = await pbr(['plan', '-j', ...common]);
     assert.equal(planned.code, 1, planned.stderr);
@@ -127,7 +113,7 @@ test('pbr apply in a namespace: no-op re-apply, rollback, failure at every step,
 
     const rolledBack = await pbr(['rollback', '--root', root]);
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
-    assert.deepEqual(await capture(), before, 'after pbr rollback');
+    assert.deepEqual(await captureComparable(NETNS), before, 'after pbr rollback');
     await assert.rejects(readFile(join(root, 'etc/iproute2/rt_tables.d/pbr.conf')), /ENOENT/);
 
     for (let k = 1; k <= plan.changes.length; k++) {
@@ -135,7 +121,7 @@ test('pbr apply in a namespace: no-op re-apply, rollback, failure at every step,
         const failed = await pbr(['apply', ...common], { PBR_FAIL_STEP: `${k}:${when}` });
         assert.equal(failed.code, 5, `step ${k} ${when}: ${failed.stderr}`);
         assert.match(failed.stderr, new RegExp(`step ${k} \\(.*\\) failed: .*injected failure ${when} step ${k}`));
-        assert.deepEqual(await capture(), before, `step ${k} (${plan.changes[k - 1]?.summary}) failing ${when} it ran`);
+        assert.deepEqual(await captureComparable(NETNS), before, `step ${k} (${plan.changes[k - 1]?.summary}) failing ${when} it ran`);
       }
     }
 
@@ -143,11 +129,11 @@ test('pbr apply in a namespace: no-op re-apply, rollback, failure at every step,
     const confirmRun = spawnSync(PBR[0]!, [...PBR.slice(1), 'apply', '--confirm', '2', ...common], { encoding: 'utf8' });
     assert.equal(confirmRun.status, 0, confirmRun.stderr);
     assert.match(confirmRun.stderr, /rolls back at .* unless you run `pbr confirm`/);
-    assert.notDeepEqual(await capture(), before);
+    assert.notDeepEqual(await captureComparable(NETNS), before);
     const until = Date.now() + 20_000;
     while ((await readApplyStatus({ root }))?.state !== 'rolled-back' && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal((await readApplyStatus({ root }))?.state, 'rolled-back');
-    assert.deepEqual(await capture(), before, 'after the confirm watcher rolled back');
+    assert.deepEqual(await captureComparable(NETNS), before, 'after the confirm watcher rolled back');
   } finally {
     await runProgram(['ip', 'netns', 'del', NETNS]);
     await rm(root, { recursive: true, force: true });

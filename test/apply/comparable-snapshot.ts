@@ -1,5 +1,7 @@
 // A snapshot's captured sources without what changes on its own (capture time, timestamps, lookup counters):
 // two captures of an unchanged namespace compare equal.
+import assert from 'node:assert/strict';
+import { captureSnapshot } from '../../src/host/capture-snapshot.ts';
 import { SOURCE_KEYS, type SnapshotFile } from '../../src/model/snapshot.ts';
 
 /** fib_triestat counts lookups; fib_trie is its older equivalent. */
@@ -15,4 +17,21 @@ export function comparableSources(snapshot: SnapshotFile): Record<string, string
     out[key] = `exit ${source.exitCode}\n${source.stdout.replace(TIMESTAMP_LINE, '# $1 …')}\n${source.stderr}`;
   }
   return out;
+}
+
+/** The comparable sources of namespace `netns`, captured now. */
+export async function captureComparable(netns: string): Promise<Record<string, string>> {
+  return comparableSources(await captureSnapshot({ netns }));
+}
+
+/** Waits until two captures in a row agree: a new namespace's IPv6 (DAD, MLD neighbour entries) settles by itself. */
+export async function settledCapture(netns: string): Promise<Record<string, string>> {
+  let last = await captureComparable(netns);
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const next = await captureComparable(netns);
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  assert.fail('the namespace did not settle in 10 s');
 }
